@@ -1,0 +1,18 @@
+/** The `focus-station` command line: one commander program, a file per command. */
+import { Command } from 'commander';
+import { registerCall } from './commands/call';
+import { registerInfo } from './commands/info';
+import { registerServe } from './commands/serve';
+
+export function buildProgram(version: string): Command {
+  const program = new Command('focus-station')
+    .description('FocusStation: defocus-stack acquisition, single-shot autofocus and dataset export for brightfield microscopes.\nAll lengths are in micrometres (um); defocus d = z - z_focus, +z moves the objective away from the sample.')
+    .version(version)
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true })
+    .exitOverride();
+  registerInfo(program);
+  registerServe(program);
+  registerCall(program);
+  return program;
+}
