@@ -4,59 +4,16 @@
  * derived from these two maps; no method name or payload shape is written anywhere else.
  */
 import { z } from 'zod';
-import { procedure, type EventEnvelope, type HandlersOf, type InvokerOf } from './contract';
-import { AppInfo } from './schemas/app';
-import {
-  ExposureInput,
-  HardwareStatus,
-  JogInput,
-  MoveToInput,
-  Preview,
-  PreviewInput,
-  StagePosition,
-} from './schemas/hardware';
-import { TaskInfo, TaskRef } from './schemas/task';
+import type { EventEnvelope, HandlersOf, InvokerOf } from './contract';
+import { StagePosition } from './schemas/hardware';
+import { TaskInfo } from './schemas/task';
+import { coreProcedures } from './procedures/core';
+import { hardwareProcedures } from './procedures/hardware';
 
-const Empty = z.object({}).strict();
-const Ok = z.object({ ok: z.literal(true) });
-
+/** Every procedure, one map per domain (src/shared/procedures/<domain>.ts). */
 export const procedures = {
-  info: procedure({
-    summary: 'Versions, models found and the hardware profile in use',
-    input: Empty,
-    output: AppInfo,
-  }),
-
-  // --- hardware -------------------------------------------------------------------------------------------------
-  'hardware.status': procedure({
-    summary: 'Camera, stages, optical setup and current position',
-    input: Empty,
-    output: HardwareStatus,
-  }),
-  'stage.position': procedure({ summary: 'Current stage position (um)', input: Empty, output: StagePosition }),
-  'stage.jog': procedure({
-    summary: 'Move one axis by a relative amount (um), within the soft limits',
-    input: JogInput,
-    output: StagePosition,
-  }),
-  'stage.moveTo': procedure({
-    summary: 'Move one axis to an absolute position (um), within the soft limits',
-    input: MoveToInput,
-    output: StagePosition,
-  }),
-  'stage.stop': procedure({ summary: 'Stop every axis now', input: Empty, output: StagePosition }),
-  'camera.preview': procedure({
-    summary: 'Snap a frame and return a scaled JPEG preview with its Z and sharpness',
-    input: PreviewInput,
-    output: Preview,
-  }),
-  'camera.setExposure': procedure({ summary: 'Set the camera exposure (ms)', input: ExposureInput, output: Ok }),
-
-  // --- long operations ------------------------------------------------------------------------------------------
-  'tasks.list': procedure({ summary: 'Long operations, running and finished', input: Empty, output: z.array(TaskInfo) }),
-  'tasks.cancel': procedure({ summary: 'Cancel a running task', input: TaskRef, output: TaskInfo }),
-  'tasks.pause': procedure({ summary: 'Pause a running task at the next safe point', input: TaskRef, output: TaskInfo }),
-  'tasks.resume': procedure({ summary: 'Resume a paused task', input: TaskRef, output: TaskInfo }),
+  ...coreProcedures,
+  ...hardwareProcedures,
 };
 
 export const events = {

@@ -1,0 +1,185 @@
+/**
+ * Store-path benchmark: encode + sha256 + atomic write (temp + fsync + rename) + row insert (WAL, synchronous=FULL
+ * as during acquisition) for 2592x1944 8-bit RGB frames, per stored format. Target: >= 10 frames/s on 2 cores.
+ *
+ *   npm run bench:store -- [--frames 16] [--concurrency 1,2] [--formats png1,tiff-none] [--json]
+ *
+ * Frames are a real H&E slide image (shared/data/slides) resized to the sensor, with fresh shot noise per frame,
+ * so compression sees realistic content. Runs on a fresh dataset under test-output/bench-store/ (deleted after).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import type { Frame } from '../src/hardware/types';
+import { storePlane } from '../src/main/acquisition/storePlane';
+import type { EncodeOptions } from '../src/main/dataset/codec';
+import { openDataset, withDurableCommits } from '../src/main/dataset/db';
+import { ImageStore } from '../src/main/dataset/imageStore';
+import { upsertSetup } from '../src/main/dataset/repo/setups';
+import { createSlide } from '../src/main/dataset/repo/slides';
+import { createStack } from '../src/main/dataset/repo/stacks';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const W = 2592;
+const H = 1944;
+
+const FORMATS: Record<string, EncodeOptions> = {
+  png0: { format: 'png', pngLevel: 0 },
+  png1: { format: 'png', pngLevel: 1 },
+  png3: { format: 'png', pngLevel: 3 },
+  png6: { format: 'png', pngLevel: 6 },
+  'tiff-none': { format: 'tiff', tiffCompression: 'none' },
+  'tiff-lzw': { format: 'tiff', tiffCompression: 'lzw' },
+  'tiff-deflate': { format: 'tiff', tiffCompression: 'deflate' },
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function slideImage(): string {
+  const dir = path.resolve(ROOT, '../shared/data/slides');
+  const f = fs.existsSync(dir) ? fs.readdirSync(dir).find((n) => /^HE_.*\.png$/.test(n)) : undefined;
+  return f ? path.join(dir, f) : '';
+}
+
+/** Camera-like frames: slide content + Poisson-like noise, different per frame. */
+async function makeFrames(n: number): Promise<Frame[]> {
+  const src = slideImage();
+  const base = src
+    ? await sharp(src).removeAlpha().resize(W, H, { fit: 'cover' }).toColourspace('srgb').raw().toBuffer()
+    : Buffer.alloc(W * H * 3, 180);
+  const frames: Frame[] = [];
+  let seed = 12345;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+  for (let k = 0; k < n; k++) {
+    const data = new Uint8Array(base.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = base[i];
+      // Shot + read noise of a decent CMOS at 8 bit: sigma ~ 2 grey levels at 200 (triangular approx. of a normal).
+      const noise = (rnd() + rnd() - 1) * Math.sqrt(v * 0.02 + 0.5) * 2.45;
+      data[i] = Math.max(0, Math.min(255, Math.round(v + noise)));
+    }
+    frames.push({
+      width: W,
+      height: H,
+      channels: 3,
+      bitDepth: 8,
+      data,
+      pixelSizeUm: 0.345,
+      exposureMs: 10,
+      timestamp: Date.now(),
+    });
+  }
+  return frames;
+}
+
+interface Row {
+  format: string;
+  concurrency: number;
+  frames: number;
+  seconds: number;
+  framesPerS: number;
+  mbPerFrame: number;
+}
+
+async function run(
+  name: string,
+  enc: EncodeOptions,
+  frames: Frame[],
+  nFrames: number,
+  concurrency: number,
+): Promise<Row> {
+  const dir = path.join(ROOT, 'test-output', 'bench-store', `${name}-${concurrency}-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const ds = openDataset(path.join(dir, 'bench.sqlite'), { create: true });
+  try {
+    upsertSetup(ds.db, { id: 'bench', name: 'bench', magnification: 20, na: 0.75, pixelSizeUm: 0.345 });
+    const slide = createSlide(ds.db, { name: 'bench' });
+    const stackId = createStack(ds.db, { slideId: slide.id, setupId: 'bench', source: 'acquired' });
+    let bytes = 0;
+    const t0 = process.hrtime.bigint();
+    await withDurableCommits(ds.db, async () => {
+      let next = 0;
+      const worker = async () => {
+        const store = new ImageStore(ds.imagesDir);
+        for (let i = next++; i < nFrames; i = next++) {
+          // A distinct frame each time (plane index in the first bytes) so no two hashes collide.
+          const f = frames[i % frames.length];
+          const data = new Uint8Array(f.data as Uint8Array);
+          data[0] = i & 255;
+          data[1] = (i >> 8) & 255;
+          await storePlane(
+            ds,
+            store,
+            { stackId, planeIndex: i, zUm: i * 0.5, frame: { ...f, data }, sharpness: null },
+            enc,
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    for (const r of ds.db.prepare('SELECT bytes FROM images').all() as { bytes: number }[]) bytes += r.bytes;
+    return {
+      format: name,
+      concurrency,
+      frames: nFrames,
+      seconds,
+      framesPerS: nFrames / seconds,
+      mbPerFrame: bytes / nFrames / 1e6,
+    };
+  } finally {
+    ds.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const nFrames = Number(arg('frames') ?? 16);
+  const concurrencies = (arg('concurrency') ?? '1,2').split(',').map(Number);
+  const names = (arg('formats') ?? Object.keys(FORMATS).join(',')).split(',');
+  const json = process.argv.includes('--json');
+  const frames = await makeFrames(4);
+  const rows: Row[] = [];
+  for (const name of names) {
+    if (!FORMATS[name]) throw new Error(`unknown format ${name} (${Object.keys(FORMATS).join(', ')})`);
+  }
+  // Warm-up (JIT, sharp/libvips start-up, page cache): the first cell measured ~2x slow without it.
+  await run(names[0], FORMATS[names[0]], frames, 4, 1);
+  for (const name of names) {
+    for (const c of concurrencies) {
+      const r = await run(name, FORMATS[name], frames, nFrames, c);
+      rows.push(r);
+      if (!json) console.error(`${name} x${c}: ${r.framesPerS.toFixed(1)} frames/s`);
+    }
+  }
+  const env = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    node: process.version,
+    sharp: sharp.versions.sharp,
+    libvipsThreads: sharp.concurrency(),
+    uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    frame: `${W}x${H} RGB 8-bit`,
+  };
+  if (json) {
+    console.log(JSON.stringify({ env, rows }, null, 2));
+    return;
+  }
+  console.log(
+    `store path, ${env.frame}, ${nFrames} frames per cell, ${env.cpus} cores (${env.cpu}), sharp ${env.sharp}`,
+  );
+  console.log('format        conc  frames/s   s/frame   MB/frame');
+  for (const r of rows) {
+    console.log(
+      `${r.format.padEnd(13)} ${String(r.concurrency).padStart(4)}  ${r.framesPerS.toFixed(1).padStart(8)}  ${(1 / r.framesPerS).toFixed(3).padStart(8)}  ${r.mbPerFrame.toFixed(2).padStart(9)}`,
+    );
+  }
+}
+
+await main();

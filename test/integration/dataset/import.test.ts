@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '../../../src/main/dataset/db';
+import { DatasetError } from '../../../src/main/dataset/errors';
+import { exportStackOmeTiff } from '../../../src/main/dataset/export/stackOmeTiff';
+import { importDataset } from '../../../src/main/dataset/import/importDataset';
+import { stackFocusLabel, requireStackRow } from '../../../src/main/dataset/repo/stacks';
+import { ROOT, addFakeStack, newDataset, seedSetupAndSlide, snapshot, tempDir } from '../../helpers/datasetFixtures';
+
+const JIANG = path.join(ROOT, 'test/fixtures/jiang2018');
+const WAFER = path.resolve(ROOT, '../shared/data/real-stacks/wafer-reflected');
+
+async function expectRefused(p: Promise<unknown>, code: string, msg: RegExp) {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe(code);
+    expect((err as Error).message).toMatch(msg);
+    return err as DatasetError;
+  }
+  throw new Error(`expected a refusal (${code})`);
+}
+
+describe('import', () => {
+  let ds: Dataset;
+  beforeAll(() => {
+    ds = newDataset('import');
+    seedSetupAndSlide(ds);
+  });
+  afterAll(() => ds.close());
+
+  it('imports the Jiang 2018 layout with signed labels from the nanometre defocus', async () => {
+    const r = await importDataset({ db: ds, path: JIANG, format: 'jiang2018', setupId: '20x' });
+    expect(r.images).toBe(36);
+    expect(r.stacks.map((s) => `${s.slideName} | ${s.key} | ${s.planes}`).sort()).toEqual([
+      'jiang2018/s1 | train/s1_l1/Seg1 | 9',
+      'jiang2018/s1 | train/s1_l1/Seg2 | 9',
+      'jiang2018/s2 | train/s2_l3/Seg1 | 9',
+      'jiang2018/testRawData_incoherent | testRawData_incoherent | 9',
+    ]);
+    const rows = ds.db
+      .prepare(
+        `SELECT i.defocus_um, i.z_um, i.meta, s.z_focus_um, s.z_focus_source, s.source FROM images i JOIN stacks s ON s.id = i.stack_id WHERE s.source = 'import:jiang2018'`,
+      )
+      .all() as {
+      defocus_um: number;
+      z_um: number;
+      meta: string;
+      z_focus_um: number;
+      z_focus_source: string;
+      source: string;
+    }[];
+    expect(rows).toHaveLength(36);
+    for (const row of rows) {
+      const name = JSON.parse(row.meta).originalName as string;
+      const nm = Number(/defocus([-\d]+)\.jpg$/.exec(name)![1]);
+      expect(row.defocus_um).toBeCloseTo(nm / 1000, 12);
+      expect([row.z_focus_um, row.z_focus_source]).toEqual([0, 'given']);
+    }
+    // The fit (a cross-check here) finds the sharpness peak at the given focus.
+    for (const s of r.stacks) {
+      const label = stackFocusLabel(requireStackRow(ds.db, s.id))!;
+      expect(Math.abs(label.zFocusUm!)).toBeLessThan(0.5);
+      expect(s.qc).not.toBe('fail');
+    }
+  });
+
+  it('imports the real wafer stacks by file name; every label equals ground_truth.csv', async () => {
+    const r = await importDataset({
+      db: ds,
+      path: WAFER,
+      format: 'filenames',
+      value: 'defocus',
+      setupId: '20x',
+      slideName: 'wafer',
+    });
+    expect(r.stacks.map((s) => s.key).sort()).toEqual(['ix000_iy025', 'ix000_iy026', 'ix000_iy027']);
+    expect(r.images).toBe(32);
+    const truth = fs
+      .readFileSync(path.join(WAFER, 'ground_truth.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const rows = ds.db
+      .prepare(
+        `SELECT i.defocus_um, i.meta, i.width, i.height, i.channels, s.key FROM images i JOIN stacks s ON s.id = i.stack_id WHERE s.source = 'import:filenames'`,
+      )
+      .all() as { defocus_um: number; meta: string; width: number; height: number; channels: number; key: string }[];
+    const byName = new Map(rows.map((x) => [JSON.parse(x.meta).originalName as string, x]));
+    expect(byName.size).toBe(truth.length);
+    for (const [file, field, d] of truth) {
+      const row = byName.get(file)!;
+      expect(row.key).toBe(field);
+      expect(row.defocus_um).toBeCloseTo(Number(d), 9);
+      expect([row.width, row.height, row.channels]).toEqual([1920, 1200, 1]);
+    }
+    // How far the automatic fit lands from the given focus on these sparse, irregular real stacks (reported).
+    const fits = r.stacks.map((s) => ({
+      key: s.key,
+      fitZFocusUm: stackFocusLabel(requireStackRow(ds.db, s.id))!.zFocusUm,
+      qc: s.qc,
+      flags: s.flags,
+    }));
+    fs.writeFileSync(path.join(tempDir('wafer-fit'), 'wafer-fit.json'), JSON.stringify(fits, null, 2));
+    console.log('wafer: automatic fit vs given focus (0 um):', JSON.stringify(fits));
+    for (const f of fits) expect(Math.abs(f.fitZFocusUm!)).toBeLessThan(10);
+  }, 120_000);
+
+  it('refuses a duplicate import and leaves the dataset exactly as it was', async () => {
+    const before = snapshot(ds);
+    await expectRefused(
+      importDataset({ db: ds, path: JIANG, format: 'jiang2018', setupId: '20x' }),
+      'duplicate',
+      /already in the dataset.*nothing was imported/,
+    );
+    expect(snapshot(ds)).toEqual(before);
+  });
+
+  it('imports a multi-page TIFF z-stack: the step from our OME-XML or given, labels fitted', async () => {
+    const src = newDataset('tiff-src');
+    const { setup, slide } = seedSetupAndSlide(src);
+    const z = Array.from({ length: 21 }, (_, i) => -5 + 0.5 * i);
+    const { stackId, zFocusTrue } = await addFakeStack(src, {
+      slideId: slide.id,
+      setupId: setup.id,
+      z,
+      fake: { seed: 31, focusJitterUm: 0.4, width: 96, height: 64 },
+    });
+    const dir = tempDir('tiffs');
+    await exportStackOmeTiff(src, stackId, path.join(dir, 'field7.ome.tif'));
+    src.close();
+    const r = await importDataset({ db: ds, path: dir, format: 'tiff-stack', setupId: '20x', zStartUm: -5 });
+    expect(r.stacks).toHaveLength(1);
+    expect(r.stacks[0]).toMatchObject({ key: 'field7', planes: 21, zFocusSource: 'fit' });
+    expect(Math.abs(r.stacks[0].zFocusUm! - zFocusTrue)).toBeLessThan(0.25);
+    const zs = (
+      ds.db.prepare('SELECT z_um FROM images WHERE stack_id = ? ORDER BY plane_index').all(r.stacks[0].id) as {
+        z_um: number;
+      }[]
+    ).map((x) => x.z_um);
+    expect(zs[0]).toBeCloseTo(-5, 9);
+    expect(zs[20]).toBeCloseTo(5, 9);
+  });
+
+  describe('bad input: one clear message, dataset unchanged', () => {
+    function copyJiang(name: string): string {
+      const dir = tempDir(name);
+      fs.cpSync(JIANG, dir, { recursive: true });
+      return dir;
+    }
+
+    it('a truncated JPEG', async () => {
+      const dir = copyJiang('trunc');
+      const f = path.join(dir, 'train/s2_l3/Seg1_defocus500.jpg');
+      fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 700));
+      const before = snapshot(ds);
+      await expectRefused(
+        importDataset({ db: ds, path: dir, format: 'jiang2018', setupId: '20x', defocusSign: -1 }),
+        'bad-input',
+        /Seg1_defocus500\.jpg.*(truncated|damaged|not a readable)/,
+      );
+      expect(snapshot(ds)).toEqual(before);
+    });
+
+    it('an unreadable file', async () => {
+      const dir = copyJiang('garbage');
+      fs.writeFileSync(path.join(dir, 'train/s1_l1/Seg2_defocus0.jpg'), 'not a jpeg at all');
+      const before = snapshot(ds);
+      await expectRefused(
+        importDataset({ db: ds, path: dir, format: 'jiang2018', setupId: '20x', defocusSign: -1 }),
+        'bad-input',
+        /Seg2_defocus0\.jpg is not a readable image/,
+      );
+      expect(snapshot(ds)).toEqual(before);
+    });
+
+    it('a wrong layout, a missing folder, a TIFF without a step, an unknown setup', async () => {
+      const before = snapshot(ds);
+      await expectRefused(
+        importDataset({ db: ds, path: WAFER, format: 'jiang2018', setupId: '20x' }),
+        'bad-input',
+        /no Jiang et al\. 2018 images.*expected s<seg>_l<loc>/,
+      );
+      await expectRefused(
+        importDataset({ db: ds, path: JIANG, format: 'filenames', pattern: '^nothing(?<value>\\d+)$', setupId: '20x' }),
+        'bad-input',
+        /matches the file-name pattern/,
+      );
+      await expectRefused(
+        importDataset({ db: ds, path: '/nonexistent/folder', format: 'jiang2018', setupId: '20x' }),
+        'bad-input',
+        /does not exist/,
+      );
+      await expectRefused(
+        importDataset({ db: ds, path: JIANG, format: 'jiang2018', setupId: '63x' }),
+        'bad-input',
+        /setup "63x"/,
+      );
+      const dir = tempDir('tiff-nostep');
+      const sharp = (await import('sharp')).default;
+      const pages = [0, 1, 2].map((i) =>
+        sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 10 * i, g: 0, b: 0 } } }),
+      );
+      const bufs = await Promise.all(pages.map((p) => p.png().toBuffer()));
+      await sharp(bufs, { join: { animated: true } })
+        .tiff()
+        .toFile(path.join(dir, 'plain.tif'));
+      await expectRefused(
+        importDataset({ db: ds, path: dir, format: 'tiff-stack', setupId: '20x' }),
+        'bad-input',
+        /give the z step/,
+      );
+      expect(snapshot(ds)).toEqual(before);
+    });
+  });
+});
