@@ -10,6 +10,8 @@ export default defineConfig({
           // The Electron entry and the CLI share one bundle of backend services.
           index: resolve(__dirname, 'src/main/electron/main.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          // Worker threads are entries of their own (see src/main/workers/spawn-worker.ts).
+          'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
         },
       },
     },
