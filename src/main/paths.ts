@@ -22,10 +22,12 @@ export function appRoot(): string {
 
 export function resourcesDir(): string {
   if (process.env.FOCUS_STATION_RESOURCES) return resolve(process.env.FOCUS_STATION_RESOURCES);
-  const candidates = [join(appRoot(), 'resources')];
+  const candidates: string[] = [];
+  // Packaged: resources/ is unpacked beside app.asar so native code (onnxruntime) can read the model files.
   const electronResources = (process as { resourcesPath?: string }).resourcesPath;
   if (electronResources) candidates.push(join(electronResources, 'app.asar.unpacked', 'resources'));
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+  candidates.push(join(appRoot(), 'resources'));
+  return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1];
 }
 
 export function shippedModelsDir(): string {

@@ -9,11 +9,13 @@ import { StagePosition } from './schemas/hardware';
 import { TaskInfo } from './schemas/task';
 import { coreProcedures } from './procedures/core';
 import { hardwareProcedures } from './procedures/hardware';
+import { modelsProcedures } from './procedures/models';
 
 /** Every procedure, one map per domain (src/shared/procedures/<domain>.ts). */
 export const procedures = {
   ...coreProcedures,
   ...hardwareProcedures,
+  ...modelsProcedures,
 };
 
 export const events = {

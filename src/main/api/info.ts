@@ -1,10 +1,9 @@
 /** `info`: what this installation is, what it found, and what it is driving. */
-import { readdirSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { AppInfo, ModelSummary } from '../../shared/schemas/app';
+import type { AppInfo } from '../../shared/schemas/app';
 import type { Services } from '../services/container';
 import { appRoot } from '../paths';
 
@@ -26,32 +25,6 @@ function appPackage(): { name: string; version: string } {
   }
 }
 
-/** Until the inference engine's registry lands, a model is any <id>.onnx with its <id>.json card beside it. */
-function findModels(dirs: string[]): ModelSummary[] {
-  const found: ModelSummary[] = [];
-  for (const dir of dirs) {
-    let files: string[];
-    try {
-      files = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const f of files.filter((n) => n.endsWith('.onnx'))) {
-      const id = f.slice(0, -'.onnx'.length);
-      const hasCard = files.includes(`${id}.json`);
-      found.push({
-        id,
-        name: id,
-        path: join(dir, f),
-        valid: hasCard,
-        setupId: null,
-        ...(hasCard ? {} : { error: 'model card (.json) missing' }),
-      });
-    }
-  }
-  return found;
-}
-
 export async function appInfo(s: Services): Promise<AppInfo> {
   const pkg = appPackage();
   const status = await s.hardware.status();
@@ -70,7 +43,7 @@ export async function appInfo(s: Services): Promise<AppInfo> {
     versions,
     platform: { os: platform(), arch: arch(), cpus: cpus().length },
     paths: { dataDir: s.dataDir, modelDirs: s.modelDirs },
-    models: findModels(s.modelDirs),
+    models: await s.models.list(),
     hardware: {
       profile: status.profile,
       camera: status.camera.name,

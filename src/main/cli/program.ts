@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { registerCall } from './commands/call';
 import { registerInfo } from './commands/info';
 import { registerServe } from './commands/serve';
+import { registerEvaluate } from './commands/evaluate';
+import { registerModels } from './commands/models';
 
 export function buildProgram(version: string): Command {
   const program = new Command('focus-station')
@@ -14,5 +16,7 @@ export function buildProgram(version: string): Command {
   registerInfo(program);
   registerServe(program);
   registerCall(program);
+  registerEvaluate(program);
+  registerModels(program);
   return program;
 }

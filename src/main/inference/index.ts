@@ -3,7 +3,6 @@ export { InferenceError, type InferenceErrorCode } from './errors';
 export {
   ModelRegistry,
   defaultModelDirs,
-  shippedModelsDir,
   looksLikePath,
   type ModelEntry,
   type ListOptions,

@@ -5,8 +5,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ModelCard } from '../../shared/model-card';
+import { shippedModelsDir } from '../paths';
 import { checkFileAgainstCard, onnxPathOf, readModelCard } from './card-validation';
 import { InferenceError, type InferenceErrorCode } from './errors';
 
@@ -32,24 +32,10 @@ export interface ListOptions {
  * The shipped models folder: `<resourcesPath>/models` in the packaged app, else `resources/models` of the project
  * root (found by walking up from this module to the folder holding package.json).
  */
-export function shippedModelsDir(): string | undefined {
-  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath && existsSync(join(resourcesPath, 'models'))) return join(resourcesPath, 'models');
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'resources', 'models');
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
-/** The user's folder first (a model retrained there replaces a shipped one with the same id), then the shipped one. */
 export function defaultModelDirs(userModelsDir?: string): string[] {
   const dirs: string[] = [];
   if (userModelsDir) dirs.push(userModelsDir);
-  const shipped = shippedModelsDir();
-  if (shipped) dirs.push(shipped);
+  dirs.push(shippedModelsDir());
   return dirs;
 }
 

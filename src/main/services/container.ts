@@ -10,6 +10,7 @@ import { HardwareService } from '../hardware/hardware-service';
 import type { Microscope } from '../hardware/microscope';
 import { createPlaceholderMicroscope } from '../hardware/placeholder-microscope';
 import { TaskManager } from '../tasks/task-manager';
+import { ModelService } from './model-service';
 import { dataDir, shippedModelsDir, userModelsDir } from '../paths';
 
 export interface ServiceOptions {
@@ -17,6 +18,10 @@ export interface ServiceOptions {
   /** Devices to use; the default is the simulated microscope. */
   microscope?: Microscope;
   modelDirs?: string[];
+  /** Where imported (retrained) models go; the default is <data folder>/models. */
+  userModelsDir?: string;
+  /** onnxruntime intra-op threads (default: the engine's choice). */
+  inferenceThreads?: number;
 }
 
 export interface Services {
@@ -24,6 +29,7 @@ export interface Services {
   bus: EventBus;
   tasks: TaskManager;
   hardware: HardwareService;
+  models: ModelService;
   dataDir: string;
   modelDirs: string[];
   dispatch: Dispatch;
@@ -35,17 +41,21 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const tasks = new TaskManager(bus);
   const microscope = options.microscope ?? (await createPlaceholderMicroscope());
   const hardware = new HardwareService(microscope, bus);
+  const userDir = options.userModelsDir ?? userModelsDir();
+  const modelDirs = options.modelDirs ?? [userDir, shippedModelsDir()];
+  const models = new ModelService(modelDirs, userDir, options.inferenceThreads);
   const services: Services = {
     frontDoor: options.frontDoor,
     bus,
     tasks,
     hardware,
     dataDir: dataDir(),
-    modelDirs: options.modelDirs ?? [shippedModelsDir(), userModelsDir()],
+    models,
+    modelDirs,
     dispatch: undefined as unknown as Dispatch,
     async close() {
       await tasks.shutdown();
-      await hardware.devices.close();
+      await Promise.allSettled([hardware.devices.close(), models.close()]);
     },
   };
   services.dispatch = createDispatcher(createHandlers(services));

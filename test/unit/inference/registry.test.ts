@@ -2,7 +2,8 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InferenceError } from '../../../src/main/inference/errors';
-import { ModelRegistry, defaultModelDirs, looksLikePath, shippedModelsDir } from '../../../src/main/inference/registry';
+import { ModelRegistry, defaultModelDirs, looksLikePath } from '../../../src/main/inference/registry';
+import { shippedModelsDir } from '../../../src/main/paths';
 import { FIXTURES, fixture, scratchDir } from './helpers';
 
 describe('ModelRegistry', () => {
