@@ -12,6 +12,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           // Worker threads are entries of their own (see src/main/workers/spawn-worker.ts).
           'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
+          'render-worker': resolve(__dirname, 'src/hardware/optics/render-worker.ts'),
         },
       },
     },

@@ -5,6 +5,11 @@ import { registerInfo } from './commands/info';
 import { registerServe } from './commands/serve';
 import { registerEvaluate } from './commands/evaluate';
 import { registerModels } from './commands/models';
+import { registerSimulateStack } from './commands/simulate-stack';
+import { registerAcquire } from './commands/acquire';
+import { registerExport } from './commands/export';
+import { registerImport } from './commands/import';
+import { registerDataset } from './commands/dataset';
 
 export function buildProgram(version: string): Command {
   const program = new Command('focus-station')
@@ -18,5 +23,10 @@ export function buildProgram(version: string): Command {
   registerCall(program);
   registerEvaluate(program);
   registerModels(program);
+  registerSimulateStack(program);
+  registerAcquire(program);
+  registerExport(program);
+  registerImport(program);
+  registerDataset(program);
   return program;
 }

@@ -5,6 +5,7 @@
  */
 import type { Axis, HardwareStatus, Preview, StagePosition } from '../../shared/schemas/hardware';
 import { AppError } from '../../shared/errors';
+import { depthOfFieldUm } from '../../shared/optics';
 import type { EventBus } from '../events';
 import type { Microscope } from './microscope';
 import { makePreview } from './preview';
@@ -41,6 +42,8 @@ export class HardwareService {
       xyStage: { name: xyStage.name, limits: xyStage.limits() },
       position: await this.position(),
       setupId: this.microscope.setupId,
+      optics: this.microscope.setup ?? null,
+      depthOfFieldUm: this.microscope.setup ? depthOfFieldUm(this.microscope.setup) : null,
     };
   }
 

@@ -3,25 +3,33 @@
  * models and autofocus) and hands every front door the same dispatcher. No Electron import here or below.
  */
 import type { FrontDoor } from '../../shared/schemas/app';
+import type { SimOptions } from '../../shared/optics';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { EventBus } from '../events';
 import { HardwareService } from '../hardware/hardware-service';
 import type { Microscope } from '../hardware/microscope';
-import { createPlaceholderMicroscope } from '../hardware/placeholder-microscope';
+import { createVirtualMicroscopeDevices } from '../hardware/virtual-microscope';
 import { TaskManager } from '../tasks/task-manager';
 import { ModelService } from './model-service';
+import { DatasetService } from './dataset-service';
+import { createAutofocusService } from '../autofocus/app';
+import type { AutofocusService } from '../autofocus/service';
 import { dataDir, shippedModelsDir, userModelsDir } from '../paths';
 
 export interface ServiceOptions {
   frontDoor: FrontDoor;
-  /** Devices to use; the default is the simulated microscope. */
+  /** Devices to use; the default is the virtual microscope. */
   microscope?: Microscope;
+  /** Options of the default virtual microscope (setup, slide, seed, time scale...). */
+  sim?: SimOptions;
   modelDirs?: string[];
   /** Where imported (retrained) models go; the default is <data folder>/models. */
   userModelsDir?: string;
   /** onnxruntime intra-op threads (default: the engine's choice). */
   inferenceThreads?: number;
+  /** The dataset's SQLite file (CLI --db); the default is <data folder>/dataset/focus-station.sqlite. */
+  databasePath?: string;
 }
 
 export interface Services {
@@ -30,6 +38,8 @@ export interface Services {
   tasks: TaskManager;
   hardware: HardwareService;
   models: ModelService;
+  dataset: DatasetService;
+  autofocus: AutofocusService;
   dataDir: string;
   modelDirs: string[];
   dispatch: Dispatch;
@@ -39,7 +49,7 @@ export interface Services {
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const bus = new EventBus();
   const tasks = new TaskManager(bus);
-  const microscope = options.microscope ?? (await createPlaceholderMicroscope());
+  const microscope = options.microscope ?? (await createVirtualMicroscopeDevices(options.sim));
   const hardware = new HardwareService(microscope, bus);
   const userDir = options.userModelsDir ?? userModelsDir();
   const modelDirs = options.modelDirs ?? [userDir, shippedModelsDir()];
@@ -51,13 +61,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     hardware,
     dataDir: dataDir(),
     models,
+    dataset: new DatasetService(options.databasePath),
     modelDirs,
+    autofocus: undefined as unknown as AutofocusService,
     dispatch: undefined as unknown as Dispatch,
     async close() {
       await tasks.shutdown();
       await Promise.allSettled([hardware.devices.close(), models.close()]);
+      services.dataset.close();
     },
   };
+  services.autofocus = createAutofocusService(services);
   services.dispatch = createDispatcher(createHandlers(services));
   return services;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Um, PositiveUm } from '../units';
+import { OpticalSetupSchema } from '../optics';
 
 export const Axis = z.enum(['z', 'x', 'y']);
 export type Axis = z.infer<typeof Axis>;
@@ -34,6 +35,10 @@ export const HardwareStatus = z.object({
   xyStage: z.object({ name: z.string(), limits: z.object({ x: AxisLimits, y: AxisLimits }) }),
   position: StagePosition,
   setupId: z.string(),
+  /** The optical setup in use, where the profile knows it. */
+  optics: OpticalSetupSchema.nullable(),
+  /** Depth of field of that setup (um), lambda*n/NA^2 + n*e/(M*NA). */
+  depthOfFieldUm: z.number().nullable(),
 });
 export type HardwareStatus = z.infer<typeof HardwareStatus>;
 

@@ -61,7 +61,8 @@ let rendererFileUrl = '';
 beforeAll(async () => {
   ({ rendererFileUrl } = await import('../../../src/main/electron/main'));
   rec.ready!();
-  for (let i = 0; i < 100 && rec.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  // Services start first (the virtual microscope loads its slide): wait for the window.
+  for (let i = 0; i < 600 && rec.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
 });
 afterAll(async () => {
   for (const h of rec.appHandlers['before-quit'] ?? []) h({ preventDefault() {} });
