@@ -1,0 +1,15 @@
+export * from './protocol';
+export * from './link';
+export * from './memory-link';
+export * from './transport';
+export * from './factory';
+export * from './stage-command';
+export * from './discovery';
+export * from './probe';
+export type { LinkOpener, SerialDriverOptions } from './drivers/base';
+export { GrblDriver } from './drivers/grbl';
+export { SangaboardDriver } from './drivers/sangaboard';
+export { PriorDriver } from './drivers/prior';
+export { AsiDriver } from './drivers/asi';
+export { TangoDriver } from './drivers/tango';
+export { LudlDriver } from './drivers/ludl';
