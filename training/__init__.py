@@ -1,0 +1,1 @@
+"""FocusStation training side: LDSE-NET / ResNet50 / BotNet defocus regressors, export to ONNX + model card."""

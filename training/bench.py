@@ -1,0 +1,97 @@
+"""Throughput of the three architectures on this machine, to plan training budgets.
+
+  /usr/bin/python3 -m training.bench [--models ldse-net,resnet50,botnet] [--threads 2] [--batch-size 50]
+      [--steps 3] [--repeats 3] [--json]
+
+Training: Adam + MSE steps on random 224x224 batches (images/s). Inference: eval-mode PyTorch forward
+(ms per patch, batched). Each figure is the best of --repeats wall-clock timings, which on a shared machine is the
+closest to an idle one; the median is reported too, and so is the process CPU time per image (a busy machine
+inflates wall time much more than CPU time; threads / CPU time estimates the idle throughput).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from typing import List, Optional, Tuple
+
+import torch
+from torch import nn
+
+from .focusnet.models import ARCHITECTURES, build_model, count_parameters
+
+
+def time_training(model: nn.Module, batch: int, size: int, steps: int) -> Tuple[float, float]:
+    """(wall s, CPU s) per image."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    inputs, labels = torch.randn(batch, 3, size, size), torch.randn(batch, 1)
+    model.train()
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        nn.functional.mse_loss(model(inputs), labels).backward()
+        optimizer.step()
+    return (time.perf_counter() - started) / (steps * batch), (time.process_time() - cpu) / (steps * batch)
+
+
+@torch.no_grad()
+def time_inference(model: nn.Module, batch: int, size: int, steps: int) -> Tuple[float, float]:
+    inputs = torch.randn(batch, 3, size, size)
+    model.eval()
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        model(inputs)
+    return (time.perf_counter() - started) / (steps * batch), (time.process_time() - cpu) / (steps * batch)
+
+
+def bench(architecture: str, batch: int, size: int, steps: int, repeats: int, infer_batch: int) -> dict:
+    torch.manual_seed(0)
+    model = build_model(architecture, size)
+    time_training(model, batch, size, 1)  # warm-up (allocator, oneDNN primitives)
+    train = [time_training(model, batch, size, steps) for _ in range(repeats)]
+    time_inference(model, infer_batch, size, 1)
+    infer = [time_inference(model, infer_batch, size, steps) for _ in range(repeats)]
+    train_wall, train_cpu = [t[0] for t in train], [t[1] for t in train]
+    infer_wall, infer_cpu = [t[0] for t in infer], [t[1] for t in infer]
+    return {
+        "model": architecture, "parameters": count_parameters(model), "batch_size": batch,
+        "train_images_per_s": round(1 / min(train_wall), 1),
+        "train_images_per_s_median": round(1 / statistics.median(train_wall), 1),
+        "train_cpu_s_per_image": round(min(train_cpu), 4),
+        "inference_batch": infer_batch, "inference_ms_per_patch": round(1000 * min(infer_wall), 2),
+        "inference_ms_per_patch_median": round(1000 * statistics.median(infer_wall), 2),
+        "inference_cpu_ms_per_patch": round(1000 * min(infer_cpu), 2),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m training.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default=",".join(ARCHITECTURES))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--inference-batch", type=int, default=16)
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    results = []
+    for architecture in args.models.split(","):
+        result = bench(architecture, args.batch_size, args.size, args.steps, args.repeats, args.inference_batch)
+        results.append(result)
+        if not args.json:
+            print(f"{architecture:9s} {result['parameters']:>10,d} params  train {result['train_images_per_s']:7.1f} "
+                  f"img/s (median {result['train_images_per_s_median']})  inference "
+                  f"{result['inference_ms_per_patch']:.2f} ms/patch (median {result['inference_ms_per_patch_median']}); "
+                  f"CPU s/image train {result['train_cpu_s_per_image']}, load {result['load_average']}",
+                  flush=True)
+    if args.json:
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Library code behind `python3 -m training.train|export|parity|bench`."""

@@ -1,0 +1,41 @@
+"""Checkpoints: last.pt (everything needed to resume) each epoch, best.pt (what export needs) on improvement."""
+import os
+import tempfile
+from typing import Optional
+
+import torch
+
+from .errors import TrainingError
+
+CHECKPOINT_FORMAT = "focusstation-checkpoint"
+CHECKPOINT_VERSION = 1
+LAST = "last.pt"
+BEST = "best.pt"
+
+
+def save_atomic(state: dict, path: str) -> None:
+    """Write to a temporary file in the same folder, then rename: a crash never leaves a half-written file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def load(path: str, map_location: Optional[str] = "cpu") -> dict:
+    if not os.path.isfile(path):
+        raise TrainingError("checkpoint_missing", f"Checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location=map_location)
+    except Exception as error:  # torch raises many types for a damaged file
+        raise TrainingError("checkpoint_corrupt", f"Cannot read checkpoint {path}: {error}") from error
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise TrainingError("checkpoint_format", f"{path} is not a FocusStation training checkpoint")
+    if state.get("version") != CHECKPOINT_VERSION:
+        raise TrainingError("checkpoint_version", f"{path} has checkpoint version {state.get('version')}; "
+                                                  f"this code reads version {CHECKPOINT_VERSION}")
+    return state

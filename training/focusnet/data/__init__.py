@@ -1,0 +1,1 @@
+"""Export reading, image decoding, augmentation and the patch dataset."""

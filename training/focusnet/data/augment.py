@@ -1,0 +1,77 @@
+"""Label-preserving augmentations for defocus regression.
+
+Allowed: spatial flips and 90-degree rotations of the image plane, colour jitter (brightness, contrast,
+saturation, hue), random greyscale and additive gaussian noise. Never blur, sharpening, rescaling or anything
+touching the z axis: those change the defocus (or its sign) the label describes.
+"""
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+_RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
+                            [0.596, -0.274, -0.322],
+                            [0.211, -0.523, 0.312]], dtype=torch.float64)
+_YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
+_GREY = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float32)
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    flips: bool = True
+    rotations: bool = True
+    jitter_p: float = 0.8
+    brightness: float = 0.3
+    contrast: float = 0.3
+    saturation: float = 0.3
+    hue: float = 0.05  # fraction of a full turn
+    greyscale_p: float = 0.2
+    noise_p: float = 0.5
+    noise_sigma: float = 0.02  # max std of the noise, in full-scale units
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def augment(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig) -> torch.Tensor:
+    """image: float 3xHxW in [0, 1]; returns a new tensor in [0, 1]."""
+    if config.rotations:
+        image = torch.rot90(image, int(rng.integers(4)), dims=(1, 2))
+    if config.flips:
+        if rng.random() < 0.5:
+            image = image.flip(2)
+        if rng.random() < 0.5:
+            image = image.flip(1)
+    if rng.random() < config.jitter_p:
+        image = _colour_jitter(image, rng, config)
+    if rng.random() < config.greyscale_p:
+        image = _grey(image).expand(3, -1, -1)
+    if config.noise_sigma > 0 and rng.random() < config.noise_p:
+        generator = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
+        sigma = float(rng.uniform(0.0, config.noise_sigma))
+        image = image + sigma * torch.randn(image.shape, generator=generator)
+    return image.clamp(0.0, 1.0).contiguous()
+
+
+def _colour_jitter(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig) -> torch.Tensor:
+    brightness = rng.uniform(1 - config.brightness, 1 + config.brightness)
+    contrast = rng.uniform(1 - config.contrast, 1 + config.contrast)
+    saturation = rng.uniform(1 - config.saturation, 1 + config.saturation)
+    hue = rng.uniform(-config.hue, config.hue)
+    image = image * float(brightness)
+    mean = _grey(image).mean()
+    image = (image - mean) * float(contrast) + mean
+    return torch.einsum("ij,jhw->ihw", _colour_matrix(saturation, hue), image)
+
+
+def _colour_matrix(saturation: float, hue: float) -> torch.Tensor:
+    """Hue rotation in the YIQ chroma plane and saturation scaling of the chroma, as one 3x3 matrix."""
+    angle = 2 * math.pi * hue
+    cos, sin = math.cos(angle) * saturation, math.sin(angle) * saturation
+    chroma = torch.tensor([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]], dtype=torch.float64)
+    return (_YIQ_TO_RGB @ chroma @ _RGB_TO_YIQ).float()
+
+
+def _grey(image: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("c,chw->hw", _GREY, image).unsqueeze(0)

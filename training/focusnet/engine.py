@@ -1,0 +1,56 @@
+"""One training epoch and one evaluation pass (loss = MSE in um^2, as in the paper)."""
+import math
+from typing import Dict
+
+import torch
+from torch import nn
+
+from .distributed import Runtime, all_sum
+from .progress import ProgressBar
+
+
+def train_one_epoch(model: nn.Module, loader, optimizer, runtime: Runtime, progress: ProgressBar) -> float:
+    model.train()
+    loss_sum, count = 0.0, 0
+    for patches, labels in loader:
+        patches = patches.to(runtime.device, non_blocking=True)
+        labels = labels.to(runtime.device, non_blocking=True)
+        optimizer.zero_grad(set_to_none=True)
+        loss = nn.functional.mse_loss(model(patches), labels)
+        loss.backward()
+        optimizer.step()
+        batch = labels.shape[0]
+        loss_value = float(loss.detach())
+        if not math.isfinite(loss_value):
+            raise FloatingPointError("training loss is not finite (diverged): lower --lr")
+        loss_sum += loss_value * batch
+        count += batch
+        progress.update(batch * runtime.world_size, loss_sum / count)
+    total, n = all_sum([loss_sum, float(count)], runtime)
+    return total / max(n, 1.0)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, runtime: Runtime) -> Dict[str, float]:
+    """Test loss and the card's metrics; error = |predicted - true| (um), as `focus-station evaluate` uses."""
+    model.eval()
+    sq, absolute, absolute_sq, signed, count = 0.0, 0.0, 0.0, 0.0, 0.0
+    for patches, labels in loader:
+        predicted = model(patches.to(runtime.device, non_blocking=True)).double().cpu()
+        error = predicted - labels.double()
+        sq += float((error ** 2).sum())
+        absolute += float(error.abs().sum())
+        absolute_sq += float((error.abs() ** 2).sum())
+        signed += float(error.sum())
+        count += error.numel()
+    sq, absolute, absolute_sq, signed, count = all_sum([sq, absolute, absolute_sq, signed, count], runtime)
+    n = max(count, 1.0)
+    mae = absolute / n
+    return {
+        "test_loss": sq / n,
+        "test_rmse_um": math.sqrt(sq / n),
+        "test_mae_um": mae,
+        "test_error_std_um": math.sqrt(max(absolute_sq / n - mae * mae, 0.0)),
+        "test_bias_um": signed / n,
+        "n": int(count),
+    }
