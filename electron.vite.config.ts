@@ -13,6 +13,7 @@ export default defineConfig({
           // Worker threads are entries of their own (see src/main/workers/spawn-worker.ts).
           'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
           'render-worker': resolve(__dirname, 'src/hardware/optics/render-worker.ts'),
+          'sharpness-worker': resolve(__dirname, 'src/main/acquisition/sharpness-worker.ts'),
         },
       },
     },

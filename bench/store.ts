@@ -2,7 +2,12 @@
  * Store-path benchmark: encode + sha256 + atomic write (temp + fsync + rename) + row insert (WAL, synchronous=FULL
  * as during acquisition) for 2592x1944 8-bit RGB frames, per stored format. Target: >= 10 frames/s on 2 cores.
  *
- *   npm run bench:store -- [--frames 16] [--concurrency 1,2] [--formats png1,tiff-none] [--json]
+ *   npm run bench:store -- [--frames 16] [--concurrency 1,2] [--formats png1,tiff-none] [--engine 1,2] [--json]
+ *
+ * --engine D1,D2 (default 1,2; "none" to skip) also measures the ENGINE path: acquire() on a zero-latency camera and
+ * stage (a frame is ready the moment it is asked for, moves take no time), so frames/s is what the software sustains
+ * end to end - sharpness metrics, encode, hash, atomic write, ordered commits with the resume cursor - with D planes
+ * stored while the next ones are captured (STORE_DEPTH = 2 in the app).
  *
  * Frames are a real H&E slide image (shared/data/slides) resized to the sensor, with fresh shot noise per frame,
  * so compression sees realistic content. Runs on a fresh dataset under test-output/bench-store/ (deleted after).
@@ -13,10 +18,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Frame } from '../src/hardware/types';
+import { acquire } from '../src/main/acquisition/engine';
 import { storePlane } from '../src/main/acquisition/storePlane';
+import type { AxisLimits, Camera, CameraInfo, XYPosition, XYStage, ZStage } from '../src/hardware/types';
 import type { EncodeOptions } from '../src/main/dataset/codec';
 import { openDataset, withDurableCommits } from '../src/main/dataset/db';
-import { ImageStore } from '../src/main/dataset/imageStore';
 import { upsertSetup } from '../src/main/dataset/repo/setups';
 import { createSlide } from '../src/main/dataset/repo/slides';
 import { createStack } from '../src/main/dataset/repo/stacks';
@@ -84,6 +90,13 @@ interface Row {
   seconds: number;
   framesPerS: number;
   mbPerFrame: number;
+  /** CPU time (user + system, all threads of this process) per frame: load-independent, unlike frames/s. */
+  cpuMsPerFrame: number;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 async function run(
@@ -102,11 +115,11 @@ async function run(
     const slide = createSlide(ds.db, { name: 'bench' });
     const stackId = createStack(ds.db, { slideId: slide.id, setupId: 'bench', source: 'acquired' });
     let bytes = 0;
+    const c0 = cpuMs();
     const t0 = process.hrtime.bigint();
     await withDurableCommits(ds.db, async () => {
       let next = 0;
       const worker = async () => {
-        const store = new ImageStore(ds.imagesDir);
         for (let i = next++; i < nFrames; i = next++) {
           // A distinct frame each time (plane index in the first bytes) so no two hashes collide.
           const f = frames[i % frames.length];
@@ -115,7 +128,6 @@ async function run(
           data[1] = (i >> 8) & 255;
           await storePlane(
             ds,
-            store,
             { stackId, planeIndex: i, zUm: i * 0.5, frame: { ...f, data }, sharpness: null },
             enc,
           );
@@ -132,7 +144,123 @@ async function run(
       seconds,
       framesPerS: nFrames / seconds,
       mbPerFrame: bytes / nFrames / 1e6,
+      cpuMsPerFrame: (cpuMs() - c0) / nFrames,
     };
+  } finally {
+    ds.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+
+/** A camera whose frame is ready at once: a copy of a prepared frame, made unique so no two hashes collide. */
+class InstantCamera implements Camera {
+  private n = 0;
+  constructor(private readonly frames: Frame[]) {}
+  async open() {}
+  async close() {}
+  isOpen() {
+    return true;
+  }
+  info(): CameraInfo {
+    return { kind: 'bench', name: 'instant', width: W, height: H, channels: 3, bitDepth: 8, pixelPitchUm: 6.9, pixelSizeUm: 0.345 };
+  }
+  getExposureMs() {
+    return 10;
+  }
+  async setExposureMs() {}
+  async snap(): Promise<Frame> {
+    const i = this.n++;
+    const f = this.frames[i % this.frames.length];
+    const data = new Uint8Array(f.data as Uint8Array);
+    data[0] = i & 255;
+    data[1] = (i >> 8) & 255;
+    return { ...f, data, timestamp: Date.now() };
+  }
+}
+
+class InstantZ implements ZStage {
+  readonly name = 'instant z';
+  private z = 0;
+  async connect() {}
+  async disconnect() {}
+  isConnected() {
+    return true;
+  }
+  limits(): AxisLimits {
+    return { minUm: -1e4, maxUm: 1e4 };
+  }
+  settleMs() {
+    return 0;
+  }
+  async position() {
+    return this.z;
+  }
+  async moveTo(z: number) {
+    return (this.z = z);
+  }
+  async moveBy(d: number) {
+    return (this.z += d);
+  }
+  async isBusy() {
+    return false;
+  }
+  async stop() {}
+}
+
+class InstantXY implements XYStage {
+  readonly name = 'instant xy';
+  private p: XYPosition = { xUm: 0, yUm: 0 };
+  async connect() {}
+  async disconnect() {}
+  isConnected() {
+    return true;
+  }
+  limits() {
+    return { x: { minUm: -1e6, maxUm: 1e6 }, y: { minUm: -1e6, maxUm: 1e6 } };
+  }
+  settleMs() {
+    return 0;
+  }
+  async position() {
+    return { ...this.p };
+  }
+  async moveTo(p: XYPosition) {
+    this.p = { ...p };
+    return this.position();
+  }
+  async moveBy(d: XYPosition) {
+    return this.moveTo({ xUm: this.p.xUm + d.xUm, yUm: this.p.yUm + d.yUm });
+  }
+  async isBusy() {
+    return false;
+  }
+  async stop() {}
+}
+
+/** acquire() end to end on the instant devices: one stack of nFrames planes, `depth` planes stored in flight. */
+async function runEngine(frames: Frame[], nFrames: number, depth: number): Promise<Row> {
+  const dir = path.join(ROOT, 'test-output', 'bench-store', `engine-${depth}-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const ds = openDataset(path.join(dir, 'bench.sqlite'), { create: true });
+  try {
+    upsertSetup(ds.db, { id: 'bench', name: 'bench', magnification: 20, na: 0.75, pixelSizeUm: 0.345 });
+    const slide = createSlide(ds.db, { name: 'bench' });
+    const c0 = cpuMs();
+    const t0 = process.hrtime.bigint();
+    const res = await acquire({
+      db: ds,
+      devices: { camera: new InstantCamera(frames), z: new InstantZ(), xy: new InstantXY() },
+      params: { slideId: slide.id, setupId: 'bench', z0Um: 0, range: { fromUm: 0, toUm: (nFrames - 1) * 0.5, stepUm: 0.5 }, overshootUm: 0 },
+      storeDepth: depth,
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (res.planesStored !== nFrames) throw new Error(`engine stored ${res.planesStored} of ${nFrames} planes`);
+    let bytes = 0;
+    for (const r of ds.db.prepare('SELECT bytes FROM images').all() as { bytes: number }[]) bytes += r.bytes;
+    const cpuMsPerFrame = (cpuMs() - c0) / nFrames;
+    return { format: 'engine-png0', concurrency: depth, frames: nFrames, seconds, framesPerS: nFrames / seconds, mbPerFrame: bytes / nFrames / 1e6, cpuMsPerFrame };
   } finally {
     ds.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -142,7 +270,8 @@ async function run(
 async function main() {
   const nFrames = Number(arg('frames') ?? 16);
   const concurrencies = (arg('concurrency') ?? '1,2').split(',').map(Number);
-  const names = (arg('formats') ?? Object.keys(FORMATS).join(',')).split(',');
+  const names = (arg('formats') ?? Object.keys(FORMATS).join(',')).split(',').filter((n) => n !== 'none');
+  const engineDepths = arg('engine') === 'none' ? [] : (arg('engine') ?? '1,2').split(',').map(Number);
   const json = process.argv.includes('--json');
   const frames = await makeFrames(4);
   const rows: Row[] = [];
@@ -150,13 +279,18 @@ async function main() {
     if (!FORMATS[name]) throw new Error(`unknown format ${name} (${Object.keys(FORMATS).join(', ')})`);
   }
   // Warm-up (JIT, sharp/libvips start-up, page cache): the first cell measured ~2x slow without it.
-  await run(names[0], FORMATS[names[0]], frames, 4, 1);
+  await run(names[0] ?? 'png0', FORMATS[names[0] ?? 'png0'], frames, 4, 1);
   for (const name of names) {
     for (const c of concurrencies) {
       const r = await run(name, FORMATS[name], frames, nFrames, c);
       rows.push(r);
       if (!json) console.error(`${name} x${c}: ${r.framesPerS.toFixed(1)} frames/s`);
     }
+  }
+  for (const depth of engineDepths) {
+    const r = await runEngine(frames, nFrames, depth);
+    rows.push(r);
+    if (!json) console.error(`engine (acquire on instant devices), depth ${depth}: ${r.framesPerS.toFixed(1)} frames/s`);
   }
   const env = {
     cpus: os.cpus().length,
@@ -166,6 +300,7 @@ async function main() {
     libvipsThreads: sharp.concurrency(),
     uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     frame: `${W}x${H} RGB 8-bit`,
+    loadAverage: os.loadavg(),
   };
   if (json) {
     console.log(JSON.stringify({ env, rows }, null, 2));
@@ -174,10 +309,11 @@ async function main() {
   console.log(
     `store path, ${env.frame}, ${nFrames} frames per cell, ${env.cpus} cores (${env.cpu}), sharp ${env.sharp}`,
   );
-  console.log('format        conc  frames/s   s/frame   MB/frame');
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes share these cores)`);
+  console.log('format        conc  frames/s   s/frame   MB/frame  CPU ms/frame  (engine rows: conc = planes stored in flight)');
   for (const r of rows) {
     console.log(
-      `${r.format.padEnd(13)} ${String(r.concurrency).padStart(4)}  ${r.framesPerS.toFixed(1).padStart(8)}  ${(1 / r.framesPerS).toFixed(3).padStart(8)}  ${r.mbPerFrame.toFixed(2).padStart(9)}`,
+      `${r.format.padEnd(13)} ${String(r.concurrency).padStart(4)}  ${r.framesPerS.toFixed(1).padStart(8)}  ${(1 / r.framesPerS).toFixed(3).padStart(8)}  ${r.mbPerFrame.toFixed(2).padStart(9)}  ${r.cpuMsPerFrame.toFixed(0).padStart(12)}`,
     );
   }
 }

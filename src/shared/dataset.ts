@@ -225,6 +225,9 @@ export const AcquisitionParamsSchema = z.object({
   /** 'acquired' for a real microscope, 'sim' for the virtual one. */
   source: z.enum(['acquired', 'sim']).default('acquired'),
   notes: z.string().optional(),
+  /** Synthetic generation only: how the virtual microscope was set up (slide file, seed, ROI, randomisation), so a
+   * resumed run renders the missing planes the same way. */
+  sim: z.record(z.string(), z.unknown()).optional(),
 });
 export type AcquisitionParams = z.infer<typeof AcquisitionParamsSchema>;
 export type AcquisitionParamsInput = z.input<typeof AcquisitionParamsSchema>;

@@ -8,7 +8,6 @@ import { upsertSetup } from '../../src/main/dataset/repo/setups';
 import { createSlide } from '../../src/main/dataset/repo/slides';
 import { listStoredFiles } from '../../src/main/dataset/imageStore';
 import type { Frame } from '../../src/hardware/types';
-import { ImageStore } from '../../src/main/dataset/imageStore';
 import { storePlane } from '../../src/main/acquisition/storePlane';
 import { createStack, markStackComplete } from '../../src/main/dataset/repo/stacks';
 import { labelStack } from '../../src/main/dataset/labelling';
@@ -89,11 +88,10 @@ export async function addFakeStack(
     yUm: 0,
     source: o.source ?? 'sim',
   });
-  const store = new ImageStore(ds.imagesDir);
   for (const [i, z] of o.z.entries()) {
     const { data } = m.render(z - zf);
     const frame = frameOf(data, m.o.width, m.o.height, m.o.channels, m.o.bitDepth);
-    await storePlane(ds, store, { stackId, planeIndex: i, zUm: z, frame, sharpness: sharpnessOf(frame) });
+    await storePlane(ds, { stackId, planeIndex: i, zUm: z, frame, sharpness: sharpnessOf(frame) });
   }
   labelStack(ds.db, stackId);
   markStackComplete(ds.db, stackId);

@@ -23,17 +23,16 @@ import {
 import type { EncodeOptions } from '../dataset/codec';
 import { withDurableCommits, type Dataset } from '../dataset/db';
 import { DatasetError } from '../dataset/errors';
-import { ImageStore, type FileOps } from '../dataset/imageStore';
+import type { FileOps } from '../dataset/imageStore';
 import { labelStack } from '../dataset/labelling';
 import { planeIndicesOf } from '../dataset/repo/images';
 import { createRun, getRun, setRunState, type Run } from '../dataset/repo/runs';
 import { requireSetup } from '../dataset/repo/setups';
 import { getSlide } from '../dataset/repo/slides';
 import { createStack, findRunStack, markStackComplete, requireStackRow } from '../dataset/repo/stacks';
-import { sharpnessOf } from '../focus/metrics';
 import { AcquisitionControl, sleep } from './control';
 import { planPlanes, planPositions, type PlannedPosition } from './plan';
-import { storePlane } from './storePlane';
+import { StorePipeline } from './pipeline';
 
 export interface AcquisitionDevices {
   camera: Camera;
@@ -50,11 +49,24 @@ export interface AcquireOptions {
   onProgress?: (p: AcquisitionProgress) => void;
   signal?: AbortSignal;
   control?: AcquisitionControl;
-  /** Called before each stack; may set up the position (e.g. randomise the simulator) and return its render
-   * parameters, stored with the stack. */
-  beforeStack?: (pos: PlannedPosition) => Promise<Record<string, unknown> | void>;
+  /** Called before the planes of a stack are captured (also when a resume continues a partial stack); may set up
+   * the position (e.g. give the simulator this stack's rendering variant, or swap `devices`) and return its render
+   * parameters, stored with the stack the first time. On a resume `renderParams` holds what was stored. */
+  beforeStack?: (pos: PlannedPosition, stack: BeforeStackInfo) => Promise<Record<string, unknown> | void>;
   encode?: EncodeOptions;
   fileOps?: FileOps;
+  /** Planes stored while the next ones are captured (default STORE_DEPTH = 2; 1 = the previous behaviour). */
+  storeDepth?: number;
+  /** Resume a run the operator cancelled too (the CLI's --resume after Ctrl-C). Default false. */
+  reopenCancelled?: boolean;
+}
+
+export interface BeforeStackInfo {
+  stackId: number;
+  /** Some planes of this stack are already stored (a resumed run). */
+  resumed: boolean;
+  /** Render parameters stored with the stack by an earlier call, if any. */
+  renderParams: Record<string, unknown> | null;
 }
 
 export interface AcquiredStack {
@@ -116,7 +128,7 @@ async function startRun(opts: AcquireOptions): Promise<{ run: Run; params: Store
     const run = getRun(db, opts.resumeRunId);
     if (!run || run.kind !== 'acquisition')
       throw new DatasetError('bad-input', `no acquisition run ${opts.resumeRunId}`);
-    if (!RESUMABLE.includes(run.state)) {
+    if (!RESUMABLE.includes(run.state) && !(opts.reopenCancelled && run.state === 'cancelled')) {
       throw new DatasetError('bad-input', `run ${run.id} is ${run.state}; only interrupted or paused runs resume`);
     }
     if (run.state === 'running' && pidAlive(run.ownerPid)) {
@@ -218,6 +230,20 @@ function stackFor(opts: AcquireOptions, run: Run, params: StoredParams, pos: Pla
 
 type StepOutcome = 'ok' | 'cancelled';
 
+/** Planes stored while the next ones are captured (bench/store.ts: ~8 frames/s with 1, >= 10 with 2 on 2 cores). */
+export const STORE_DEPTH = 2;
+
+/** Runs the beforeStack hook and keeps the render parameters it returns (the first ones win on a resume). */
+async function prepareStack(opts: AcquireOptions, pos: PlannedPosition, stackId: number, resumed: boolean) {
+  if (!opts.beforeStack) return;
+  const row = requireStackRow(opts.db.db, stackId);
+  const stored = row.render_params ? (JSON.parse(row.render_params) as Record<string, unknown>) : null;
+  const rp = await opts.beforeStack(pos, { stackId, resumed, renderParams: stored });
+  if (rp && !stored) {
+    opts.db.db.prepare('UPDATE stacks SET render_params = ? WHERE id = ?').run(JSON.stringify(rp), stackId);
+  }
+}
+
 /** Acquires the missing planes of one stack. */
 async function acquireStack(
   opts: AcquireOptions,
@@ -226,32 +252,34 @@ async function acquireStack(
   pos: PlannedPosition,
   planes: number[],
   progress: Progress,
-  store: ImageStore,
 ): Promise<StepOutcome> {
   const { db } = opts.db;
-  const { camera, z, xy } = opts.devices;
   const stackId = stackFor(opts, run, params, pos);
   const have = planeIndicesOf(db, stackId);
   const missing = planes.map((_, i) => i).filter((i) => !have.has(i));
   if (missing.length > 0) {
-    if (opts.beforeStack && have.size === 0) {
-      const rp = await opts.beforeStack(pos);
-      if (rp) db.prepare('UPDATE stacks SET render_params = ? WHERE id = ?').run(JSON.stringify(rp), stackId);
-    }
+    // The hook may swap the devices (the synthetic generator renders each stack with its own microscope variant),
+    // so they are read after it.
+    await prepareStack(opts, pos, stackId, have.size > 0);
+    const { camera, z, xy } = opts.devices;
     if (xy && pos.xUm !== null && pos.yUm !== null) {
       await xy.moveTo({ xUm: pos.xUm, yUm: pos.yUm });
       await sleep(xy.settleMs(), opts.signal);
     }
+    const pipe = new StorePipeline({
+      ds: opts.db,
+      runId: run.id,
+      depth: opts.storeDepth ?? STORE_DEPTH,
+      encode: opts.encode,
+      fileOps: opts.fileOps,
+      signal: opts.signal,
+      doneBefore: () => progress.done,
+      onCommitted: (p) => {
+        progress.captured();
+        progress.emit('running', pos.index, p.planeIndex, { zUm: p.zUm, sharpness: p.sharpness[params.metric] });
+      },
+    });
     let needApproach = true;
-    let pending: { promise: Promise<unknown>; i: number; z: number; s: number } | null = null;
-    const flush = async () => {
-      if (!pending) return;
-      const p = pending;
-      pending = null;
-      await p.promise;
-      progress.captured();
-      progress.emit('running', pos.index, p.i, { zUm: p.z, sharpness: p.s });
-    };
     try {
       for (const [k, i] of missing.entries()) {
         // A gap (plane already stored) or a pause means the stage may not be just below: approach again.
@@ -259,9 +287,9 @@ async function acquireStack(
           ? await approachFromBelow(z, planes[i], params.overshootUm)
           : await z.moveTo(planes[i]);
         await settle(opts, params, z);
-        await flush(); // the previous plane is stored before this one is snapped
         if (opts.signal?.aborted) return 'cancelled';
         if (opts.control?.paused) {
+          await pipe.drain();
           setRunState(db, run.id, 'paused', { ownerPid: process.pid });
           progress.emit('paused', pos.index, i);
           await opts.control.waitWhilePaused(opts.signal);
@@ -270,36 +298,23 @@ async function acquireStack(
           await approachFromBelow(z, planes[i], params.overshootUm);
           await settle(opts, params, z);
         }
+        await pipe.waitForSlot(); // at most `depth` planes being stored while this one is snapped
+        if (opts.signal?.aborted) return 'cancelled';
         const frame: Frame = await camera.snap();
-        const sharp = sharpnessOf(frame, frame.width * frame.height > 2_000_000 ? 2 : 1);
         const next =
           i + 1 < planes.length
             ? { positionIndex: pos.index, planeIndex: i + 1 }
             : { positionIndex: pos.index + 1, planeIndex: 0 };
-        const promise = storePlane(
-          opts.db,
-          store,
-          {
-            stackId,
-            planeIndex: i,
-            zUm: reached,
-            frame,
-            sharpness: sharp,
-            meta: { plannedZUm: planes[i] },
-            run: { id: run.id, next, planesDone: progress.done + 1 },
-          },
-          opts.encode,
-        );
-        promise.catch(() => undefined); // observed by flush(); avoids an unhandled rejection while the stage moves
-        pending = { promise, i, z: reached, s: sharp[params.metric] };
+        pipe.push({ stackId, planeIndex: i, zUm: reached, frame, meta: { plannedZUm: planes[i] }, next });
         needApproach = missing[k + 1] !== undefined && missing[k + 1] !== i + 1;
       }
-      await flush();
+      await pipe.drain();
     } finally {
-      // On an error elsewhere (e.g. the stage disconnected) the plane being written still lands, consistently.
-      const p = pending as { promise: Promise<unknown> } | null;
-      if (p) await p.promise.catch(() => undefined);
+      // On an error elsewhere (e.g. the stage disconnected) the planes being written still land, in order;
+      // after a cancel they are discarded.
+      await pipe.settle();
     }
+    if (opts.signal?.aborted) return 'cancelled';
   }
   const row = requireStackRow(db, stackId);
   if (row.state !== 'complete' || row.focus_method === null) {
@@ -348,7 +363,6 @@ export async function acquire(opts: AcquireOptions): Promise<AcquireResult> {
         .get(run.id) as { n: number }
     ).n;
   const progress = new Progress(opts, run.id, positions.length, planes.length, storedCount());
-  const store = new ImageStore(opts.db.imagesDir, opts.fileOps);
   const result = (state: RunState, error?: string): AcquireResult => ({
     runId: run.id,
     state,
@@ -362,7 +376,7 @@ export async function acquire(opts: AcquireOptions): Promise<AcquireResult> {
     try {
       if (params.exposureMs !== undefined) await opts.devices.camera.setExposureMs(params.exposureMs);
       for (const pos of positions) {
-        const outcome = await acquireStack(opts, run, params, pos, planes, progress, store);
+        const outcome = await acquireStack(opts, run, params, pos, planes, progress);
         if (outcome === 'cancelled') {
           setRunState(db, run.id, 'cancelled');
           progress.emit('cancelled', pos.index, 0, { message: 'cancelled by the operator' });

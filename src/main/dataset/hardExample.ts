@@ -6,7 +6,6 @@ import type { Frame } from '../../hardware/types';
 import { storePlane } from '../acquisition/storePlane';
 import type { Dataset } from './db';
 import { DatasetError } from './errors';
-import { ImageStore } from './imageStore';
 import { insertAutofocusRun, type AutofocusRunInput } from './repo/autofocus';
 import { createStack, markStackComplete, storeAutoLabel } from './repo/stacks';
 import { sharpnessOf } from '../focus/metrics';
@@ -28,7 +27,7 @@ export async function recordAutofocusRun(
     yUm: run.yUm,
     source: 'autofocus',
   });
-  await storePlane(ds, new ImageStore(ds.imagesDir), {
+  await storePlane(ds, {
     stackId,
     planeIndex: 0,
     zUm: run.zStartUm,

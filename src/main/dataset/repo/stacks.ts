@@ -138,7 +138,9 @@ export function decideStack(db: Database.Database, id: number, d: StackDecision)
       return;
     }
     const status: OperatorStatus = d.action === 'accept' ? 'accepted' : d.action === 'exclude' ? 'excluded' : 'auto';
-    const restore = row.operator_status === 'overridden' && d.action !== 'exclude';
+    // Reset always brings back the automatic label (also after override -> exclude); accepting an overridden
+    // stack accepts the automatic label. Exclude keeps whatever label the stack had.
+    const restore = d.action === 'reset' || (d.action === 'accept' && row.z_focus_source === 'operator');
     db.prepare('UPDATE stacks SET operator_status = ?, operator_note = ? WHERE id = ?').run(status, note, id);
     if (restore) {
       db.prepare('UPDATE stacks SET z_focus_um = ?, z_focus_source = ? WHERE id = ?').run(
@@ -212,4 +214,41 @@ export function getStack(db: Database.Database, id: number): StackSummary | unde
 
 export function stackFocusLabel(row: StackRow): FocusLabel | null {
   return row.focus_method ? (JSON.parse(row.focus_method) as FocusLabel) : null;
+}
+
+export interface StackPageFilter extends StackFilter {
+  /** A QC verdict, or 'unlabelled' for stacks without one. */
+  verdict?: QcVerdict | 'unlabelled';
+  operator?: OperatorStatus;
+}
+
+function pageWhere(f: StackPageFilter): { sql: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const add = (clause: string, v?: string | number) => {
+    where.push(clause);
+    if (v !== undefined) args.push(v);
+  };
+  if (f.setupId !== undefined) add('s.setup_id = ?', f.setupId);
+  if (f.slideId !== undefined) add('s.slide_id = ?', f.slideId);
+  if (f.runId !== undefined) add('s.run_id = ?', f.runId);
+  if (f.verdict === 'unlabelled') add('s.qc_verdict IS NULL');
+  else if (f.verdict !== undefined) add('s.qc_verdict = ?', f.verdict);
+  if (f.operator !== undefined) add('s.operator_status = ?', f.operator);
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** One page of stacks (newest first) and how many match in all: the dataset browser's table. */
+export function listStacksPage(
+  db: Database.Database,
+  f: StackPageFilter,
+  offset: number,
+  limit: number,
+): { total: number; stacks: StackSummary[] } {
+  const w = pageWhere(f);
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM stacks s ${w.sql}`).get(...w.args) as { n: number }).n;
+  const rows = db
+    .prepare(`${SUMMARY_SQL} ${w.sql} GROUP BY s.id ORDER BY s.id DESC LIMIT ? OFFSET ?`)
+    .all(...w.args, limit, offset) as SummaryRow[];
+  return { total, stacks: rows.map(toSummary) };
 }
