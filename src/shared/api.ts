@@ -5,22 +5,36 @@
  */
 import { z } from 'zod';
 import type { EventEnvelope, HandlersOf, InvokerOf } from './contract';
-import { StagePosition } from './schemas/hardware';
+import { HardwareConnection, StagePosition } from './schemas/hardware';
 import { TaskInfo } from './schemas/task';
 import { coreProcedures } from './procedures/core';
 import { hardwareProcedures } from './procedures/hardware';
+import { datasetProcedures } from './procedures/dataset';
+import { acquisitionProcedures } from './procedures/acquisition';
 import { modelsProcedures } from './procedures/models';
+import { simulationProcedures } from './procedures/simulation';
+import { autofocusProcedures } from './procedures/autofocus';
+import { profilesProcedures } from './procedures/profiles';
+import { calibrationProcedures } from './procedures/calibration';
 
 /** Every procedure, one map per domain (src/shared/procedures/<domain>.ts). */
 export const procedures = {
   ...coreProcedures,
   ...hardwareProcedures,
+  ...datasetProcedures,
+  ...acquisitionProcedures,
   ...modelsProcedures,
+  ...simulationProcedures,
+  ...autofocusProcedures,
+  ...profilesProcedures,
+  ...calibrationProcedures,
 };
 
 export const events = {
   'stage.position': StagePosition,
   'task.progress': TaskInfo,
+  /** The hardware link changed: a profile connected, disconnected on purpose, or a device dropped. */
+  'hardware.connection': HardwareConnection,
   /** Something the operator should see even if no call was waiting for it (a cable pulled during live view). */
   notice: z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 };

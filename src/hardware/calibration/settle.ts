@@ -1,18 +1,21 @@
 /**
  * Settle time: after a move has been reported complete, how long until the image stops changing?
- * Frames are taken back to back; the noise of a resting stage sets the "no change" level.
- * The resolution is the camera's frame interval.
+ * Frames are taken back to back and each is compared with the image the stage finally rests at, not with the
+ * frame before it: a slow oscillation changes little between two frames near its turning points, which a
+ * frame-to-frame comparison mistakes for stillness. The stage counts as at rest once the last frames have matched
+ * each other for at least half the time since the move. The noise of a resting stage sets the "no change" level;
+ * the resolution is the camera's frame interval.
  */
 import { HardwareError, type Camera, type Frame, type ZStage } from '../types';
 import { checkAborted, type StepOptions } from './progress';
-import { relativeDifference } from './sharpness';
+import { toGrey } from './sharpness';
 
 export interface SettleOptions extends StepOptions {
   stepUm?: number;
   repeats?: number;
   /** Give up waiting for stillness after this long (ms). */
   maxMs?: number;
-  /** Consecutive quiet frames that count as settled. */
+  /** Frames that must match the resting image at the end (at least). */
   quietFrames?: number;
 }
 
@@ -23,6 +26,36 @@ export interface SettleResult {
   noiseLevel: number;
   frameIntervalMs: number;
   explanation: string;
+}
+
+/** A frame reduced to block-averaged grey (at most ~160 px wide): cheap to keep, less noisy to compare. */
+export function frameSignature(frame: Frame, maxWidth = 160): Float64Array {
+  const grey = toGrey(frame);
+  const k = Math.max(1, Math.ceil(frame.width / maxWidth));
+  const w = Math.floor(frame.width / k);
+  const h = Math.floor(frame.height / k);
+  const out = new Float64Array(w * h);
+  for (let y = 0; y < h * k; y++) {
+    for (let x = 0; x < w * k; x++) out[Math.floor(y / k) * w + Math.floor(x / k)] += grey[y * frame.width + x];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= k * k;
+  return out;
+}
+
+/** Mean absolute difference relative to the mean level (0 = identical). */
+function difference(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += Math.abs(a[i] - b[i]);
+    m += a[i] + b[i];
+  }
+  return m > 0 ? d / (m / 2) : 0;
+}
+
+interface Seen {
+  t: number;
+  sig: Float64Array;
 }
 
 export async function measureSettleTime(
@@ -38,13 +71,13 @@ export async function measureSettleTime(
 
   // Noise of a stage at rest: the largest change between consecutive still frames.
   progress(0, 'measuring image noise at rest');
-  let prev = await camera.snap();
+  let prev = frameSignature(await camera.snap());
   let noise = 0;
   const t0 = Date.now();
   for (let i = 0; i < 5; i++) {
-    const f = await camera.snap();
-    noise = Math.max(noise, relativeDifference(prev, f));
-    prev = f;
+    const sig = frameSignature(await camera.snap());
+    noise = Math.max(noise, difference(prev, sig));
+    prev = sig;
   }
   const frameIntervalMs = (Date.now() - t0) / 5;
   const threshold = noise * 1.5 + 1e-6;
@@ -54,25 +87,19 @@ export async function measureSettleTime(
     checkAborted(options.signal, 'settle');
     await stage.moveBy(r % 2 === 0 ? step : -step);
     const moved = Date.now();
-    let last: Frame = await camera.snap();
-    let quietRun = 0;
-    let quietSince = 0;
-    for (;;) {
+    const seen: Seen[] = [];
+    let settledAt: number | null = null;
+    while (settledAt === null) {
+      checkAborted(options.signal, 'settle');
       const f = await camera.snap();
-      const t = f.timestamp - moved;
-      if (relativeDifference(last, f) <= threshold) {
-        if (quietRun === 0) quietSince = Math.max(0, last.timestamp - moved);
-        quietRun++;
-      } else {
-        quietRun = 0;
-      }
-      last = f;
-      if (quietRun >= quiet) break;
-      if (t > maxMs)
+      seen.push({ t: Math.max(0, f.timestamp - moved), sig: frameSignature(f) });
+      settledAt = restingSince(seen, threshold, quiet);
+      if (settledAt === null && seen[seen.length - 1].t > maxMs) {
         throw new HardwareError('timeout', `The image was still changing ${maxMs} ms after a ${step} um move`);
+      }
     }
-    perMoveMs.push(quietSince);
-    progress((r + 1) / repeats, `move ${r + 1}/${repeats}: still after ${quietSince} ms`);
+    perMoveMs.push(settledAt);
+    progress((r + 1) / repeats, `move ${r + 1}/${repeats}: still after ${settledAt} ms`);
   }
   const settleMs = Math.max(...perMoveMs);
   return {
@@ -82,4 +109,17 @@ export async function measureSettleTime(
     frameIntervalMs,
     explanation: `The image stops changing ${settleMs} ms after a ${step} um move is reported done (frame interval ${frameIntervalMs.toFixed(0)} ms).`,
   };
+}
+
+/**
+ * When the frames started to look like the last one, provided that quiet tail is long enough to be rest and not the
+ * turning point of an oscillation (at least `quiet` frames and half the time since the move); null otherwise.
+ */
+function restingSince(seen: Seen[], threshold: number, quiet: number): number | null {
+  const last = seen[seen.length - 1];
+  let k = seen.length - 1;
+  while (k > 0 && difference(seen[k - 1].sig, last.sig) <= threshold) k--;
+  const tailFrames = seen.length - k;
+  const tailMs = last.t - seen[k].t;
+  return tailFrames >= quiet && tailMs >= 0.5 * last.t ? seen[k].t : null;
 }

@@ -21,6 +21,10 @@ export interface UmPerStepOptions extends StepOptions {
   focusUm?: number;
   /** Accepted |ratio - 1| (default 0.25). */
   tolerance?: number;
+  /** Sweep half-range and plane spacing (um); default 4x and 1/8 of the expected width. The width at half maximum
+   * is measured above the curve's floor, which depends on the range: compare curves swept on the same grid. */
+  rangeUm?: number;
+  stepUm?: number;
 }
 
 export interface UmPerStepResult {
@@ -48,9 +52,9 @@ export async function checkUmPerStep(
   }
   const start = await stage.position();
   const center = options.focusUm ?? start;
-  const step = expected / 8;
+  const step = options.stepUm ?? expected / 8;
   // Wide enough for a scale error of up to ~3x either way.
-  const { peak, curve } = await quickFocus(stage, camera, center, expected * 4, step, {
+  const { peak, curve } = await quickFocus(stage, camera, center, options.rangeUm ?? expected * 4, step, {
     step: 'um-per-step',
     onProgress: options.onProgress,
     signal: options.signal,

@@ -90,6 +90,8 @@ export class SimCamera implements Camera {
     const index = this.frameIndex++;
     const seed = mixSeed(this.o.seed, index);
     await simSleep(this.exposureMs, this.o.timeScale);
+    // Frame.timestamp is when the exposure ended, not when the rendering did (settle-time measurements use it).
+    const exposureEndedAt = Date.now();
     let img;
     try {
       img = await this.o.engine.renderFrame(
@@ -115,7 +117,7 @@ export class SimCamera implements Camera {
       data: img.data,
       pixelSizeUm: this.o.engine.geometry.cameraPixelUm,
       exposureMs: this.exposureMs,
-      timestamp: Date.now(),
+      timestamp: exposureEndedAt,
       ...(zReported !== undefined ? { zUm: zReported } : {}),
       meta: {
         simulator: true,

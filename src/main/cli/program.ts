@@ -5,11 +5,16 @@ import { registerInfo } from './commands/info';
 import { registerServe } from './commands/serve';
 import { registerEvaluate } from './commands/evaluate';
 import { registerModels } from './commands/models';
+import { registerPredict } from './commands/predict';
+import { registerAutofocus } from './commands/autofocus';
 import { registerSimulateStack } from './commands/simulate-stack';
 import { registerAcquire } from './commands/acquire';
 import { registerExport } from './commands/export';
 import { registerImport } from './commands/import';
 import { registerDataset } from './commands/dataset';
+import { registerStage } from './commands/stage';
+import { registerEmulate } from './commands/emulate';
+import { registerHardware } from './commands/hardware';
 
 export function buildProgram(version: string): Command {
   const program = new Command('focus-station')
@@ -23,10 +28,15 @@ export function buildProgram(version: string): Command {
   registerCall(program);
   registerEvaluate(program);
   registerModels(program);
+  registerPredict(program);
+  registerAutofocus(program);
   registerSimulateStack(program);
   registerAcquire(program);
   registerExport(program);
   registerImport(program);
   registerDataset(program);
+  registerStage(program);
+  registerEmulate(program);
+  registerHardware(program);
   return program;
 }

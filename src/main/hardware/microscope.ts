@@ -15,6 +15,8 @@ export interface Microscope {
   xyStage: XYStage;
   /** The simulator behind the devices, when they are simulated (its truth() is the ground truth of tests). */
   sim?: VirtualMicroscope;
+  /** Serial ports these devices hold open (auto-detect leaves them alone; a reconnect closes them first). */
+  ports?: string[];
   /** Releases every device (ports, child processes, workers). */
   close(): Promise<void>;
 }

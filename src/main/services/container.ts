@@ -9,13 +9,16 @@ import { createHandlers } from '../api/handlers';
 import { EventBus } from '../events';
 import { HardwareService } from '../hardware/hardware-service';
 import type { Microscope } from '../hardware/microscope';
-import { createVirtualMicroscopeDevices } from '../hardware/virtual-microscope';
+import { HardwareManager } from '../hardware/hardware-manager';
+import { CalibrationService } from '../hardware/calibration-service';
+import { openStartupDevices } from '../hardware/startup';
 import { TaskManager } from '../tasks/task-manager';
 import { ModelService } from './model-service';
 import { DatasetService } from './dataset-service';
 import { createAutofocusService } from '../autofocus/app';
 import type { AutofocusService } from '../autofocus/service';
 import { dataDir, shippedModelsDir, userModelsDir } from '../paths';
+import { join } from 'node:path';
 
 export interface ServiceOptions {
   frontDoor: FrontDoor;
@@ -30,6 +33,10 @@ export interface ServiceOptions {
   inferenceThreads?: number;
   /** The dataset's SQLite file (CLI --db); the default is <data folder>/dataset/focus-station.sqlite. */
   databasePath?: string;
+  /** Hardware profiles and the remembered last profile; the default is <data folder>/hardware. */
+  hardwareDir?: string;
+  /** Reopen the last hardware profile at start (default: yes, except for CLI commands). */
+  restoreProfile?: boolean;
 }
 
 export interface Services {
@@ -37,6 +44,8 @@ export interface Services {
   bus: EventBus;
   tasks: TaskManager;
   hardware: HardwareService;
+  profiles: HardwareManager;
+  calibration: CalibrationService;
   models: ModelService;
   dataset: DatasetService;
   autofocus: AutofocusService;
@@ -49,8 +58,16 @@ export interface Services {
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const bus = new EventBus();
   const tasks = new TaskManager(bus);
-  const microscope = options.microscope ?? (await createVirtualMicroscopeDevices(options.sim));
-  const hardware = new HardwareService(microscope, bus);
+  const hardwareDir = options.hardwareDir ?? join(dataDir(), 'hardware');
+  const startup = options.microscope
+    ? { microscope: options.microscope, link: undefined, current: null }
+    : await openStartupDevices({
+        dir: hardwareDir,
+        sim: options.sim,
+        restore: options.restoreProfile ?? options.frontDoor !== 'cli',
+      });
+  const hardware = new HardwareService(startup.microscope, bus, startup.link);
+  const profiles = new HardwareManager({ dir: hardwareDir, hardware, tasks, sim: options.sim, current: startup.current });
   const userDir = options.userModelsDir ?? userModelsDir();
   const modelDirs = options.modelDirs ?? [userDir, shippedModelsDir()];
   const models = new ModelService(modelDirs, userDir, options.inferenceThreads);
@@ -59,6 +76,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     bus,
     tasks,
     hardware,
+    profiles,
+    calibration: new CalibrationService({ tasks, hardware, profiles }),
     dataDir: dataDir(),
     models,
     dataset: new DatasetService(options.databasePath),

@@ -84,6 +84,12 @@ export class TaskManager {
     return { ...info };
   }
 
+  /** The running task holding a resource (the STOP button cancels whoever drives the stage). */
+  holderOf(resource: TaskResource): TaskInfo | null {
+    const id = this.held.get(resource);
+    return id ? { ...this.tasks.get(id)!.info } : null;
+  }
+
   list(): TaskInfo[] {
     return [...this.tasks.values()].map((r) => ({ ...r.info }));
   }

@@ -27,6 +27,25 @@ export const CameraSummary = z.object({
   exposureMs: z.number().positive(),
 });
 
+/** The link to the devices of a hardware profile, as the UI shows it. */
+export const ConnectionState = z.enum(['connected', 'connecting', 'disconnected', 'lost']);
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+export const HardwareConnection = z.object({
+  /** connected: devices open; connecting: a profile is being opened; disconnected: closed on purpose; lost: a device
+   * dropped (cable pulled, port gone) and the devices wait for a reconnect. */
+  state: ConnectionState,
+  /** The profile in use (null for devices given directly, e.g. by a test or an unsaved profile). */
+  profileId: z.string().nullable(),
+  profileName: z.string().nullable(),
+  builtin: z.boolean(),
+  /** ms since the epoch of the last change. */
+  since: z.number(),
+  /** Why the state is what it is, in words for the operator (a fallback at start, the error of a lost device). */
+  message: z.string().nullable(),
+});
+export type HardwareConnection = z.infer<typeof HardwareConnection>;
+
 export const HardwareStatus = z.object({
   connected: z.boolean(),
   profile: z.string(),
@@ -39,6 +58,8 @@ export const HardwareStatus = z.object({
   optics: OpticalSetupSchema.nullable(),
   /** Depth of field of that setup (um), lambda*n/NA^2 + n*e/(M*NA). */
   depthOfFieldUm: z.number().nullable(),
+  /** The link state (absent from backends older than the profile layer). */
+  connection: HardwareConnection.optional(),
 });
 export type HardwareStatus = z.infer<typeof HardwareStatus>;
 

@@ -4,7 +4,7 @@
  */
 import { createApiClient } from '../../../shared/client';
 import { ApiCallError } from '../../../shared/errors';
-import type { StagePosition } from '../../../shared/schemas/hardware';
+import type { HardwareConnection, StagePosition } from '../../../shared/schemas/hardware';
 import type { TaskInfo } from '../../../shared/schemas/task';
 import type { AppInfo } from '../../../shared/schemas/app';
 import { createTransport, type ConnectionState } from './transport';
@@ -22,6 +22,8 @@ export interface Toast {
 class AppState {
   connection = $state<ConnectionState>('connecting');
   position = $state<StagePosition | null>(null);
+  /** The hardware link (profile in use; connected, disconnected or lost). */
+  hardware = $state<HardwareConnection | null>(null);
   info = $state<AppInfo | null>(null);
   tasks = $state<TaskInfo[]>([]);
   toasts = $state<Toast[]>([]);
@@ -35,6 +37,11 @@ class AppState {
     api.on('stage.position', (p) => (this.position = p));
     api.on('task.progress', (t) => this.upsertTask(t));
     api.on('notice', (n) => this.toast(n.level, n.message));
+    api.on('hardware.connection', (c) => {
+      this.hardware = c;
+      // The profile name in the status bar comes with `info`.
+      if (c.state === 'connected') void api.invoke('info').then((i) => (this.info = i), () => undefined);
+    });
   }
 
   async refresh(): Promise<void> {
@@ -47,6 +54,10 @@ class AppState {
       this.info = info;
       this.position = position;
       this.tasks = tasks;
+      const hardware = await api.invoke('hardware.connection');
+      // A note from the start (e.g. the last profile could not be reopened) is shown once.
+      if (hardware.message && hardware.since !== this.hardware?.since) this.toast('warning', hardware.message, 12000);
+      this.hardware = hardware;
     } catch (err) {
       this.error(err);
     }

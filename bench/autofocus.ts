@@ -1,0 +1,493 @@
+/**
+ * Autofocus benchmark on the virtual microscope: the network method and the classic sweep on the SAME random starts
+ * (N, default 40, true defocus uniform in -10..+10 um) on slides not used to train the model, then the estimate compute
+ * time on full 2592x1944 frames.
+ *
+ * Prints: median and p95 of the final |defocus| (the simulator's truth), images per focus, estimate compute ms per
+ * frame, wall time per focus, and the ratios net/sweep, against the issue's targets. It always names the model it used
+ * and whether that is the shipped model.
+ *
+ * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
+ *          [--roi WxH|full] [--realtime] [--repeats 10] [--json]
+ *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
+ *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
+ *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
+ *
+ * Slides: --slides, else the held-out slides listed in docs/training.md, else every slide in the shared slide folder
+ * minus the slides the model card says it was trained on.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createVirtualMicroscope, type VirtualMicroscope } from '../src/hardware/sim';
+import type { Frame } from '../src/hardware/types';
+import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
+import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
+import { moveBacklashAware } from '../src/main/autofocus/move';
+import { mulberry32 } from '../src/main/autofocus/random';
+import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/inference';
+import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
+import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
+import type { ModelCard } from '../src/shared/model-card';
+import { isSetupPresetId, samplePixelSizeUm, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
+import { runContentBench } from './autofocus-content';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+function opt(name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const SHARED_SLIDES = '/work/shared/data/slides';
+const maxPatches = () => Number(opt('max-patches') ?? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches);
+const SLIDE_RE = /\.(png|jpe?g|tiff?)$/i;
+const TARGETS = { medianUm: 0.25, p95Um: 0.5, netImages: 3, sweepImages: 10, computeMs: 150 };
+
+interface Trial {
+  slide: string;
+  slidePath: string;
+  startUm: number;
+  xUm: number;
+  yUm: number;
+}
+
+interface Outcome {
+  method: 'net' | 'sweep';
+  slide: string;
+  startUm: number;
+  finalUm: number;
+  images: number;
+  wallMs: number;
+  computeMs: number[];
+  decidedBy: string;
+  outcome: string;
+  fallbackReason: string | null;
+}
+
+function quantile(values: number[], q: number): number {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+
+function slideFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((n) => SLIDE_RE.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+const stem = (p: string) => path.basename(p).replace(/\.[^.]+$/, '');
+
+/** Held-out slide names from docs/training.md: bullet or comma lists in the section whose heading says "held-out". */
+function heldOutFromDocs(): string[] {
+  const file = path.join(appRoot(), 'docs', 'training.md');
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  const names: string[] = [];
+  let inSection = false;
+  for (const line of lines) {
+    if (/^#+\s/.test(line)) inSection = /held[- ]?out/i.test(line);
+    else if (inSection)
+      for (const m of line.matchAll(/[A-Za-z0-9_.-]+\.(?:png|jpe?g|tiff?)|`([^`]+)`/g)) names.push(stem(m[1] ?? m[0]));
+  }
+  return [...new Set(names)];
+}
+
+function chooseSlides(card: ModelCard | null): { files: string[]; why: string } {
+  const given = opt('slides');
+  const pool = fs.existsSync(SHARED_SLIDES)
+    ? slideFiles(SHARED_SLIDES)
+    : slideFiles(path.join(appRoot(), 'resources', 'slides'));
+  if (given) {
+    if (fs.existsSync(given) && fs.statSync(given).isDirectory())
+      return { files: slideFiles(given), why: `--slides ${given}` };
+    const names = fs.existsSync(given)
+      ? fs
+          .readFileSync(given, 'utf8')
+          .split(/\r?\n/)
+          .map((l) => l.replace(/#.*/, '').trim())
+          .filter(Boolean)
+      : given.split(',').map((s) => s.trim());
+    const files = names
+      .map((n) => (fs.existsSync(n) ? path.resolve(n) : pool.find((p) => stem(p) === stem(n))))
+      .filter((f): f is string => !!f);
+    if (files.length !== names.length)
+      throw new Error(
+        `--slides: not found: ${names.filter((n) => !pool.some((p) => stem(p) === stem(n)) && !fs.existsSync(n)).join(', ')}`,
+      );
+    return { files, why: `--slides ${given}` };
+  }
+  const docs = heldOutFromDocs();
+  const fromDocs = pool.filter((p) => docs.includes(stem(p)));
+  if (fromDocs.length) return { files: fromDocs, why: 'held-out slides named in docs/training.md' };
+  const trained = new Set((card?.training.dataset.train_slides ?? []).map(stem));
+  const unseen = pool.filter((p) => !trained.has(stem(p)) && !/unstained|BF_/i.test(stem(p)));
+  return {
+    files: unseen,
+    why: trained.size
+      ? `every stained slide in ${path.dirname(pool[0])} minus the ${trained.size} the model card lists as training slides`
+      : `every stained slide in ${path.dirname(pool[0])} (the model card lists no training slides)`,
+  };
+}
+
+async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promise<string> {
+  const given = opt('model');
+  if (given) return given;
+  const entries = (await registry.list()).filter((e) => e.valid && e.card?.optics.setup_id === setup);
+  entries.sort((a, b) => Number(b.id === `ldse-net-${setup}`) - Number(a.id === `ldse-net-${setup}`));
+  if (!entries.length) {
+    throw new Error(
+      `no model for setup ${setup} in ${registry.dirs.join(', ')}: train one (training/README.md) or pass --model <id|path>`,
+    );
+  }
+  return entries[0].id;
+}
+
+function parseRoi(setup: SetupPresetId): { width: number; height: number } | undefined {
+  const text = opt('roi') ?? '1280x960';
+  if (text === 'full') return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(text);
+  if (!m) throw new Error(`--roi must be WxH or full, not ${text}`);
+  const s = SETUP_PRESETS[setup];
+  return { width: Math.min(Number(m[1]), s.sensorWidthPx), height: Math.min(Number(m[2]), s.sensorHeightPx) };
+}
+
+async function runTrial(
+  vm: VirtualMicroscope,
+  t: Trial,
+  method: 'net' | 'sweep',
+  predictor: DefocusPredictor,
+): Promise<Outcome> {
+  await vm.xyStage.moveTo({ xUm: t.xUm, yUm: t.yUm });
+  // Same start for both methods, reached the same way (from below), so backlash treats them alike.
+  await moveBacklashAware(vm.zStage, vm.truth().zFocusUm + t.startUm);
+  const computeMs: number[] = [];
+  const t0 = performance.now();
+  const trace: RunTrace = await runAutofocus({
+    devices: { camera: vm.camera, zStage: vm.zStage },
+    settings: AutofocusSettings.parse({ maxPatches: maxPatches() }),
+    method,
+    estimate: async (f: Frame) => {
+      const e = await estimateFrame(f, predictor, { maxPatches: maxPatches() });
+      computeMs.push(e.computeMs);
+      return e;
+    },
+  });
+  return {
+    method,
+    slide: t.slide,
+    startUm: t.startUm,
+    finalUm: vm.truth().defocusUm,
+    images: trace.images,
+    wallMs: performance.now() - t0,
+    computeMs,
+    decidedBy: trace.decidedBy,
+    outcome: trace.outcome,
+    fallbackReason: trace.fallbackReason,
+  };
+}
+
+/** Not a model: every patch reads the simulator's true defocus of the frame plus Gaussian noise (checks the loop). */
+function oraclePredictor(setup: SetupPresetId, sigma: number, seed: number): DefocusPredictor {
+  const rng = mulberry32(seed ^ 0x0ac1e);
+  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
+  return {
+    modelId: `oracle(sigma=${sigma})`,
+    spec: {
+      width: 224,
+      height: 224,
+      channels: ['R', 'G', 'B'],
+      mean: [0.5, 0.5, 0.5],
+      std: [0.25, 0.25, 0.25],
+      pixelSizeUm: samplePixelSizeUm(SETUP_PRESETS[setup]),
+    },
+    async predict({ frame, positions }) {
+      const d = frame.meta?.trueDefocusUm as number;
+      return positions.map(() => d + sigma * gauss());
+    },
+  };
+}
+
+/** A 2592x1944 frame at the model's pixel size: a sensor-sized render of the setup, mirror-extended if the sensor is smaller. */
+function toFullFrame(f: Frame, width = 2592, height = 1944): Frame {
+  const c = f.channels;
+  const data = f.data instanceof Uint16Array ? new Uint16Array(width * height * c) : new Uint8Array(width * height * c);
+  const mirror = (i: number, n: number) => {
+    const p = i % (2 * n);
+    return p < n ? p : 2 * n - 1 - p;
+  };
+  for (let y = 0; y < height; y++) {
+    const sy = mirror(y, f.height);
+    for (let x = 0; x < width; x++) {
+      const sx = mirror(x, f.width);
+      for (let k = 0; k < c; k++) data[(y * width + x) * c + k] = f.data[(sy * f.width + sx) * c + k];
+    }
+  }
+  return { ...f, width, height, data };
+}
+
+interface ComputeTiming {
+  frames: number;
+  width: number;
+  height: number;
+  tiles: number;
+  used: number;
+  wallMsMedian: number;
+  wallMsMin: number;
+  cpuMsMedian: number;
+  inferMsMedian: number;
+  loadAverage: number;
+}
+
+async function timeEstimate(
+  setup: SetupPresetId,
+  slidePath: string,
+  predictor: DefocusPredictor,
+  repeats: number,
+): Promise<ComputeTiming> {
+  const s = SETUP_PRESETS[setup];
+  const vm = await createVirtualMicroscope({
+    setup,
+    slidePath,
+    roi: { width: Math.min(2592, s.sensorWidthPx), height: Math.min(1944, s.sensorHeightPx) },
+    timeScale: 0,
+    zStart: 2,
+    seed: 5,
+  });
+  try {
+    const frame = toFullFrame(await vm.camera.snap());
+    let inferMs = 0;
+    const timed: DefocusPredictor = {
+      modelId: predictor.modelId,
+      spec: predictor.spec,
+      card: predictor.card,
+      async predict(req) {
+        const t0 = performance.now();
+        const out = await predictor.predict(req);
+        inferMs = performance.now() - t0;
+        return out;
+      },
+    };
+    await estimateFrame(frame, timed, { maxPatches: maxPatches() }); // warm-up: JIT and onnxruntime buffers for this batch size
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const infer: number[] = [];
+    let last = { tiles: 0, used: 0 };
+    for (let r = 0; r < repeats; r++) {
+      const c0 = process.cpuUsage();
+      const e = await estimateFrame(frame, timed, { maxPatches: maxPatches() });
+      const c = process.cpuUsage(c0);
+      wall.push(e.computeMs);
+      cpu.push((c.user + c.system) / 1000);
+      infer.push(inferMs);
+      last = { tiles: e.patchesTotal, used: e.patchesUsed };
+    }
+    return {
+      frames: repeats,
+      width: frame.width,
+      height: frame.height,
+      tiles: last.tiles,
+      used: last.used,
+      wallMsMedian: quantile(wall, 0.5),
+      wallMsMin: Math.min(...wall),
+      cpuMsMedian: quantile(cpu, 0.5),
+      inferMsMedian: quantile(infer, 0.5),
+      loadAverage: os.loadavg()[0],
+    };
+  } finally {
+    await vm.dispose();
+  }
+}
+
+function summarise(rows: Outcome[]) {
+  const finals = rows.map((r) => Math.abs(r.finalUm));
+  return {
+    n: rows.length,
+    medianFinalUm: quantile(finals, 0.5),
+    p95FinalUm: quantile(finals, 0.95),
+    maxFinalUm: Math.max(...finals),
+    imagesPerFocus: mean(rows.map((r) => r.images)),
+    computeMsPerFrame: quantile(
+      rows.flatMap((r) => r.computeMs),
+      0.5,
+    ),
+    wallMsPerFocus: quantile(
+      rows.map((r) => r.wallMs),
+      0.5,
+    ),
+    fallbacks: rows.filter((r) => r.decidedBy === 'net+fallback').length,
+    outcomes: rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome] = (a[r.outcome] ?? 0) + 1), a), {}),
+  };
+}
+
+async function main(): Promise<void> {
+  if (flag('content')) return runContentBench({ json: flag('json') });
+  const n = flag('timing-only') ? 0 : Number(opt('n') ?? 40);
+  const seed = Number(opt('seed') ?? 1);
+  const setup = opt('setup') ?? '20x';
+  if (!isSetupPresetId(setup)) throw new Error(`--setup must be 20x or 40x, not ${setup}`);
+  const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
+  const oracle = opt('oracle');
+  let card: ModelCard | null = null;
+  let cardPath = '';
+  let shipped = false;
+  let modelLine: string;
+  let engine: InferenceEngine | null = null;
+  let predictor: DefocusPredictor;
+  if (oracle !== undefined) {
+    const sigma = Number(oracle);
+    if (!(sigma >= 0)) throw new Error(`--oracle takes the noise sigma in um, not ${oracle}`);
+    predictor = oraclePredictor(setup, sigma, seed);
+    modelLine = `model: NONE - ORACLE predictor (the simulator's true defocus + Gaussian noise sigma ${sigma} um per patch): this checks the loop, not a network`;
+  } else {
+    const modelRef = await chooseModel(registry, setup);
+    cardPath = await registry.resolve(modelRef);
+    card = await readModelCard(cardPath);
+    shipped =
+      path.resolve(path.dirname(cardPath)) === path.resolve(shippedModelsDir()) && card.id === `ldse-net-${setup}`;
+    modelLine = `model: ${card.id} (${card.architecture}, ${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px, test RMSE ${card.metrics.test_rmse_um ?? '?'} um) from ${cardPath}${shipped ? ' [the shipped model]' : ' [NOT the shipped model: a development model]'}`;
+    engine = await InferenceEngine.create({ threads: Number(opt('threads') ?? 2), registry });
+    predictor = new OnnxPredictor(engine, await engine.load(cardPath));
+  }
+  const { files: slides, why } = chooseSlides(card);
+  if (!slides.length) throw new Error('no slide to benchmark on');
+  const roi = parseRoi(setup);
+  const log = (s: string) => !flag('json') && process.stderr.write(`${s}\n`);
+  log(modelLine);
+  log(`slides (${why}): ${slides.map(stem).join(', ')}`);
+  log(
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup; ${n} starts, seed ${seed}`,
+  );
+
+  const rng = mulberry32(seed);
+  const trials: Trial[] = Array.from({ length: n }, (_, i) => ({
+    slidePath: slides[i % slides.length],
+    slide: stem(slides[i % slides.length]),
+    startUm: -10 + 20 * rng(),
+    xUm: (rng() - 0.5) * 150,
+    yUm: (rng() - 0.5) * 150,
+  }));
+  const results: Outcome[] = [];
+  const t0 = performance.now();
+  for (const slidePath of slides) {
+    const mine = trials.filter((t) => t.slidePath === slidePath);
+    if (!mine.length) continue;
+    const vm = await createVirtualMicroscope({
+      setup,
+      slidePath,
+      roi,
+      timeScale: flag('realtime') ? 1 : 0,
+      zFocusUm: 0,
+      seed,
+    });
+    try {
+      for (const t of mine) {
+        for (const method of ['net', 'sweep'] as const) {
+          const r = await runTrial(vm, t, method, predictor);
+          results.push(r);
+          log(
+            `${String(results.length).padStart(3)}/${2 * n} ${t.slide.slice(0, 28).padEnd(28)} ${method.padEnd(5)} start ${t.startUm.toFixed(2).padStart(6)} -> ${r.finalUm.toFixed(3).padStart(7)} um, ${String(r.images).padStart(2)} images, ${r.decidedBy}${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`,
+          );
+        }
+      }
+    } finally {
+      await vm.dispose();
+    }
+  }
+  const loopS = (performance.now() - t0) / 1000;
+  // Compute timing needs a real network: the chosen model, or --timing-model (an untrained LDSE-NET costs the same).
+  let timingPredictor: DefocusPredictor | null = oracle === undefined ? predictor : null;
+  const timingModel = opt('timing-model');
+  if (timingModel) {
+    engine ??= await InferenceEngine.create({ threads: Number(opt('threads') ?? 2), registry });
+    timingPredictor = new OnnxPredictor(engine, await engine.load(timingModel));
+  }
+  const timing =
+    flag('no-timing') || !timingPredictor
+      ? null
+      : await timeEstimate(setup, slides[0], timingPredictor, Number(opt('repeats') ?? 10));
+  await engine?.close();
+
+  const net = summarise(results.filter((r) => r.method === 'net'));
+  const sweep = summarise(results.filter((r) => r.method === 'sweep'));
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+  const checks = {
+    netMedian: net.medianFinalUm <= TARGETS.medianUm,
+    netP95: net.p95FinalUm <= TARGETS.p95Um,
+    netImages: net.imagesPerFocus <= TARGETS.netImages,
+    sweepImages: sweep.imagesPerFocus >= TARGETS.sweepImages,
+    compute: timing ? timing.wallMsMedian <= TARGETS.computeMs : null,
+  };
+  const report = {
+    model: card
+      ? { id: card.id, path: cardPath, shipped, architecture: card.architecture, setup: card.optics.setup_id }
+      : { id: `oracle(sigma=${oracle})`, path: null, shipped: false, architecture: 'oracle', setup },
+    setup,
+    slides: slides.map(stem),
+    slideSelection: why,
+    roi: roi ?? 'full',
+    n,
+    seed,
+    net,
+    sweep,
+    ratios: {
+      medianFinal: ratio(net.medianFinalUm, sweep.medianFinalUm),
+      p95Final: ratio(net.p95FinalUm, sweep.p95FinalUm),
+      images: ratio(net.imagesPerFocus, sweep.imagesPerFocus),
+      wall: ratio(net.wallMsPerFocus, sweep.wallMsPerFocus),
+    },
+    computeTiming: timing,
+    targets: TARGETS,
+    checks,
+    loopSeconds: loopS,
+    machine: { cpus: os.cpus().length, loadAverage: os.loadavg() },
+    trials: results,
+  };
+  if (flag('json')) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  const ok = (b: boolean | null) => (b === null ? '' : b ? 'ok' : 'MISS');
+  const lines = [
+    '',
+    modelLine,
+    `slides: ${slides.map(stem).join(', ')} (${why})`,
+    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${flag('realtime') ? 'real-time' : 'instant'}; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
+    '',
+    `                          network     sweep   net/sweep   target`,
+    `median final |d| (um)  ${f(net.medianFinalUm).padStart(9)} ${f(sweep.medianFinalUm).padStart(9)} ${f(report.ratios.medianFinal, 2).padStart(11)}   net <= ${TARGETS.medianUm} ${ok(checks.netMedian)}`,
+    `p95 final |d| (um)     ${f(net.p95FinalUm).padStart(9)} ${f(sweep.p95FinalUm).padStart(9)} ${f(report.ratios.p95Final, 2).padStart(11)}   net <= ${TARGETS.p95Um} ${ok(checks.netP95)}`,
+    `max final |d| (um)     ${f(net.maxFinalUm).padStart(9)} ${f(sweep.maxFinalUm).padStart(9)}`,
+    `images per focus       ${f(net.imagesPerFocus, 2).padStart(9)} ${f(sweep.imagesPerFocus, 2).padStart(9)} ${f(report.ratios.images, 2).padStart(11)}   net <= ${TARGETS.netImages} ${ok(checks.netImages)}, sweep >= ${TARGETS.sweepImages} ${ok(checks.sweepImages)}`,
+    `compute ms per frame   ${f(net.computeMsPerFrame, 1).padStart(9)} ${'—'.padStart(9)}                (estimate only, loop frames)`,
+    `wall s per focus       ${f(net.wallMsPerFocus / 1000, 2).padStart(9)} ${f(sweep.wallMsPerFocus / 1000, 2).padStart(9)} ${f(report.ratios.wall, 2).padStart(11)}   (rendering included)`,
+    `fallbacks              ${String(net.fallbacks).padStart(9)}`,
+    `outcomes               net ${JSON.stringify(net.outcomes)}, sweep ${JSON.stringify(sweep.outcomes)}`,
+  ];
+  if (!timing) {
+    lines.push(
+      '',
+      `estimate compute: not timed (${flag('no-timing') ? '--no-timing' : 'no network: pass --timing-model <id|path> with --oracle'})`,
+    );
+  }
+  if (timing) {
+    lines.push(
+      '',
+      `estimate compute (model ${timingPredictor!.modelId}) on ${timing.width}x${timing.height} frames (${timing.tiles} tiles, ${timing.used} inferred), ${timing.frames} repeats: median ${f(timing.wallMsMedian, 1)} ms wall (min ${f(timing.wallMsMin, 1)}), ${f(timing.cpuMsMedian, 1)} ms CPU (all threads), inference ${f(timing.inferMsMedian, 1)} ms; target <= ${TARGETS.computeMs} ms ${ok(checks.compute)} (load average ${timing.loadAverage.toFixed(1)})`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:autofocus: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,73 @@
+/**
+ * Does a model fit the microscope it is about to drive? A model learns the defocus signature of one objective (NA,
+ * immersion) at one sampling (pixel size). Resampling bridges a modest pixel-size difference (a different camera or
+ * tube lens); it cannot bridge another objective, whose depth of field (~ lambda n / NA^2) and blur shape differ.
+ */
+import type { ModelCard } from '../../shared/model-card';
+
+export interface SetupOptics {
+  setupId: string;
+  /** um per camera pixel at the sample (from the camera). */
+  pixelSizeUm: number;
+  magnification?: number;
+  na?: number;
+  immersionIndex?: number;
+}
+
+/** Largest frame/model pixel-size ratio (either way) that resampling is trusted to bridge. */
+export const MAX_PIXEL_RATIO = 1.5;
+/** Largest NA difference: 0.1 at NA 0.75 changes the depth of field by ~30 %. */
+export const MAX_NA_DIFFERENCE = 0.1;
+/** Largest magnification ratio (either way). */
+export const MAX_MAGNIFICATION_RATIO = 1.25;
+export const MAX_IMMERSION_DIFFERENCE = 0.05;
+
+export interface SetupMatch {
+  ok: boolean;
+  /** One sentence per mismatch. */
+  problems: string[];
+  /** Differences worth mentioning that do not block (a setup id that differs with matching optics). */
+  notes: string[];
+  pixelRatio: number;
+}
+
+export function checkModelForSetup(card: ModelCard, setup: SetupOptics): SetupMatch {
+  const o = card.optics;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const pixelRatio = setup.pixelSizeUm / o.pixel_size_um;
+  if (!(pixelRatio > 0) || !Number.isFinite(pixelRatio)) {
+    problems.push(`the camera's pixel size (${setup.pixelSizeUm} um) is not a positive number`);
+  } else if (pixelRatio > MAX_PIXEL_RATIO || pixelRatio < 1 / MAX_PIXEL_RATIO) {
+    problems.push(
+      `pixel size ${fmt(setup.pixelSizeUm)} um vs the model's ${fmt(o.pixel_size_um)} um (x${pixelRatio.toFixed(2)}, more than resampling should bridge: x${MAX_PIXEL_RATIO})`,
+    );
+  }
+  if (setup.na !== undefined && Math.abs(setup.na - o.na) > MAX_NA_DIFFERENCE + 1e-9) {
+    problems.push(`NA ${setup.na} vs the model's ${o.na}`);
+  }
+  if (setup.magnification !== undefined) {
+    const r = setup.magnification / o.magnification;
+    if (r > MAX_MAGNIFICATION_RATIO || r < 1 / MAX_MAGNIFICATION_RATIO) {
+      problems.push(`magnification ${setup.magnification}x vs the model's ${o.magnification}x`);
+    }
+  }
+  if (
+    setup.immersionIndex !== undefined &&
+    Math.abs(setup.immersionIndex - o.immersion_index) > MAX_IMMERSION_DIFFERENCE
+  ) {
+    problems.push(`immersion index ${setup.immersionIndex} vs the model's ${o.immersion_index}`);
+  }
+  if (problems.length === 0 && setup.setupId !== o.setup_id) {
+    notes.push(`model ${card.id} was made for setup ${o.setup_id}; this is ${setup.setupId}, with matching optics`);
+  }
+  return { ok: problems.length === 0, problems, notes, pixelRatio };
+}
+
+export function mismatchMessage(card: ModelCard, setup: SetupOptics, match: SetupMatch): string {
+  return `model does not match this setup: ${card.id} (${card.optics.setup_id}, ${card.optics.magnification}x/${card.optics.na}) on ${setup.setupId}: ${match.problems.join('; ')}. Pick the model for this setup, or allow the mismatch explicitly`;
+}
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(4)).toString();
+}

@@ -1,0 +1,434 @@
+/**
+ * The autofocus run: the network loop with verify and fallback, or a classic search on its own.
+ *
+ * Network: snap -> estimate -> (in tolerance? stop) -> clamp the move -> move by -d (backlash-aware) -> snap and
+ * estimate again (verify) -> ... until |d| <= tolerance or the step limit. It falls back to a short classic search
+ * (coarse-to-fine around the start, with a time limit) when an estimate is unsure (confidence below the threshold),
+ * when the verify step disagrees (the residual grew, or flipped sign with a large magnitude: the model is wrong here),
+ * or when the field loses its content after a move. A first frame with no focusable content ends the run without
+ * a move: no search would find a focus there either.
+ *
+ * Hardware failures end the run with a clear outcome (stage-error, camera-error) and the position where it stopped;
+ * they are never thrown past this function. Cancellation ends it with outcome 'cancelled'.
+ */
+import { HardwareError, type Camera, type Frame, type ZStage } from '../../hardware/types';
+import type {
+  AutofocusMethod,
+  AutofocusMove,
+  AutofocusOutcome,
+  AutofocusSettings,
+  DecidedBy,
+  Estimate,
+  RegionMap,
+} from '../../shared/autofocus';
+import { formatSignedUm } from '../../shared/autofocus';
+import type { FocusCurvePoint } from '../../shared/dataset';
+import {
+  classicAutofocus,
+  ClassicCancelled,
+  COARSE_PASS,
+  FINE_PASS,
+  SWEEP_PASS,
+  type ClassicPass,
+  type ClassicResult,
+} from './classic';
+import { moveBacklashAware, planMove, sleep } from './move';
+
+export interface AutofocusDevices {
+  camera: Camera;
+  zStage: ZStage;
+}
+
+export type FrameEstimator = (frame: Frame) => Promise<Estimate>;
+
+export interface RunProgress {
+  images: number;
+  moves: number;
+  message: string;
+}
+
+export interface RunOptions {
+  devices: AutofocusDevices;
+  settings: AutofocusSettings;
+  method: AutofocusMethod;
+  /** Required for the network method. */
+  estimate?: FrameEstimator;
+  signal?: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+  /** Passes of the fallback search (default coarse-to-fine around the start). */
+  fallbackPasses?: ClassicPass[];
+}
+
+/** One estimate of the run, with the z it was taken at (for the dataset). */
+export interface EstimateRecord {
+  zUm: number;
+  estimate: Estimate;
+}
+
+/** Everything a run did: the result the operator sees, and what the dataset stores. */
+export interface RunTrace {
+  outcome: AutofocusOutcome;
+  message: string;
+  method: AutofocusMethod;
+  decidedBy: DecidedBy;
+  fallbackReason: string | null;
+  startZUm: number;
+  finalZUm: number;
+  moves: AutofocusMove[];
+  images: number;
+  estimates: EstimateRecord[];
+  /** The classic search's curve (classic runs and fallbacks). */
+  curve: FocusCurvePoint[] | null;
+  classic: Pick<ClassicResult, 'zFocusUm' | 'zBestUm' | 'peakFound' | 'timedOut' | 'label'> | null;
+  residualUm: number | null;
+  regions: RegionMap | null;
+  elapsedMs: number;
+  firstFrame: Frame | null;
+}
+
+/** Below this fraction of a move showing up in the estimates, the model is not following the stage. */
+export const MIN_TRACKING = 0.3;
+
+/**
+ * Does the verify estimate agree with the move just made? `previousUm` is the estimate before the move, `movedUm` the
+ * move actually made (z after - z before), `nowUm` the estimate after it. A model that reads focus correctly sees
+ * its estimate change by about the move (now - previous ~ moved). Returns the reason when it does not:
+ * - the residual grew (|now| > |previous| + tolerance): wrong sign, or a wild estimate;
+ * - it flipped sign with a large magnitude (> max(0.5 |previous|, 4 x tolerance)): a large overshoot;
+ * - the estimate hardly changed although the stage moved (less than MIN_TRACKING of the move, for moves above
+ *   2 x tolerance): a model that answers about the same whatever it sees (untrained, out of its domain).
+ */
+export function verifyDisagreement(
+  previousUm: number,
+  nowUm: number,
+  toleranceUm: number,
+  movedUm = -previousUm,
+): string | null {
+  const prev = Math.abs(previousUm);
+  const now = Math.abs(nowUm);
+  if (now > prev + toleranceUm) {
+    return `the verify step disagrees: the residual grew from ${formatSignedUm(previousUm)} to ${formatSignedUm(nowUm)}`;
+  }
+  if (Math.sign(nowUm) !== Math.sign(previousUm) && now > Math.max(0.5 * prev, 4 * toleranceUm)) {
+    return `the verify step disagrees: the residual flipped sign with a large magnitude (${formatSignedUm(previousUm)} then ${formatSignedUm(nowUm)})`;
+  }
+  if (Math.abs(movedUm) > 2 * toleranceUm && (nowUm - previousUm) / movedUm < MIN_TRACKING) {
+    return `the verify step disagrees: the stage moved ${formatSignedUm(movedUm)} but the estimate changed by ${formatSignedUm(nowUm - previousUm)} (the model does not follow the focus here)`;
+  }
+  return null;
+}
+
+class RunState {
+  readonly t0 = performance.now();
+  images = 0;
+  moves: AutofocusMove[] = [];
+  estimates: EstimateRecord[] = [];
+  firstFrame: Frame | null = null;
+  constructor(
+    readonly o: RunOptions,
+    readonly startZUm: number,
+  ) {}
+
+  progress(message: string): void {
+    this.o.onProgress?.({ images: this.images, moves: this.moves.length, message });
+  }
+}
+
+export async function runAutofocus(o: RunOptions): Promise<RunTrace> {
+  const { zStage } = o.devices;
+  let startZUm: number;
+  try {
+    startZUm = await zStage.position();
+  } catch (err) {
+    return failedBeforeStart(o, err);
+  }
+  const state = new RunState(o, startZUm);
+  try {
+    if (o.method === 'net') return await runNet(state);
+    const passes = o.method === 'sweep' ? [SWEEP_PASS] : [COARSE_PASS, FINE_PASS];
+    const classic = await runClassic(state, passes, startZUm, undefined);
+    return finish(state, {
+      outcome: classic.peakFound ? 'focused' : 'step-limit',
+      message: classicMessage(classic, o.method),
+      decidedBy: o.method === 'sweep' ? 'sweep' : 'coarse-to-fine',
+      fallbackReason: null,
+      classic,
+      residualUm: classic.zFocusUm !== null ? (await safePosition(zStage, classic.zBestUm)) - classic.zFocusUm : null,
+      regions: null,
+    });
+  } catch (err) {
+    return endedByError(state, err);
+  }
+}
+
+async function runNet(s: RunState): Promise<RunTrace> {
+  const { o } = s;
+  const { camera, zStage } = o.devices;
+  const cfg = o.settings;
+  if (!o.estimate) throw new Error('the network method needs an estimator');
+  let previous: { defocusUm: number; movedUm: number } | null = null;
+  let fallbackReason: string | null = null;
+  let last: Estimate | null = null;
+  for (;;) {
+    checkCancelled(o.signal);
+    s.progress(s.images === 0 ? 'Estimating defocus' : 'Verifying');
+    const frame = await camera.snap();
+    s.images++;
+    s.firstFrame ??= frame;
+    const zUm = await zStage.position();
+    const est = await o.estimate(frame);
+    s.estimates.push({ zUm, estimate: est });
+    if (est.status !== 'ok' || est.defocusUm === null) {
+      if (previous === null) {
+        return finish(s, {
+          outcome: 'no-content',
+          message: `${capitalise(est.reason ?? 'no focusable content')}; nothing was moved`,
+          decidedBy: 'none',
+          fallbackReason: null,
+          classic: null,
+          residualUm: null,
+          regions: est.regions,
+        });
+      }
+      fallbackReason = `the field lost its focusable content after a move (${est.reason ?? 'no content'})`;
+      break;
+    }
+    last = est;
+    const d = est.defocusUm;
+    if (previous) {
+      const disagreement = verifyDisagreement(previous.defocusUm, d, cfg.toleranceUm, previous.movedUm);
+      if (disagreement) {
+        fallbackReason = disagreement;
+        break;
+      }
+    }
+    if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
+      fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
+      break;
+    }
+    if (Math.abs(d) <= cfg.toleranceUm) {
+      return finish(s, {
+        outcome: 'focused',
+        message: `In focus: ${s.moves.length ? `residual ${formatSignedUm(d)} after ${plural(s.moves.length, 'move')}` : `already within ${cfg.toleranceUm} um (${formatSignedUm(d)})`}`,
+        decidedBy: 'net',
+        fallbackReason: null,
+        classic: null,
+        residualUm: d,
+        regions: est.regions,
+      });
+    }
+    if (s.moves.length >= cfg.stepLimit) {
+      return finish(s, {
+        outcome: 'step-limit',
+        message: `Stopped after ${plural(s.moves.length, 'move')} (the step limit) with ${formatSignedUm(d)} left`,
+        decidedBy: 'net',
+        fallbackReason: null,
+        classic: null,
+        residualUm: d,
+        regions: est.regions,
+      });
+    }
+    const plan = planMove(zUm, d, cfg.maxMoveUm, zStage.limits());
+    if (!plan) {
+      return finish(s, {
+        outcome: 'step-limit',
+        message: `Cannot move by ${formatSignedUm(-d)}: the stage is at its soft limit`,
+        decidedBy: 'net',
+        fallbackReason: null,
+        classic: null,
+        residualUm: d,
+        regions: est.regions,
+      });
+    }
+    s.progress(`Moving ${formatSignedUm(plan.targetUm - zUm)}`);
+    const reached = await moveBacklashAware(zStage, plan.targetUm);
+    await sleep(zStage.settleMs(), o.signal);
+    s.moves.push({ fromUm: zUm, toUm: reached, requestedUm: plan.requestedUm, clamped: plan.clamped, by: 'net' });
+    // The verify estimate must read a smaller residual (about d + the move: 0 unless clamped) and follow the move.
+    previous = { defocusUm: d, movedUm: reached - zUm };
+  }
+  if (!cfg.fallback) {
+    return finish(s, {
+      outcome: 'step-limit',
+      message: `${capitalise(fallbackReason)}; the fallback search is off, so the run stopped here`,
+      decidedBy: 'net',
+      fallbackReason,
+      classic: null,
+      residualUm: last?.defocusUm ?? null,
+      regions: last?.regions ?? null,
+    });
+  }
+  s.progress(`Fallback search: ${fallbackReason}`);
+  const classic = await runClassic(
+    s,
+    o.fallbackPasses ?? [COARSE_PASS, FINE_PASS],
+    s.startZUm,
+    cfg.fallbackTimeLimitMs,
+  );
+  const finalZ = await safePosition(zStage, classic.zBestUm);
+  return finish(s, {
+    outcome: classic.peakFound ? 'focused' : 'step-limit',
+    message: `${capitalise(fallbackReason)}: a classic search decided (${classicMessage(classic, 'coarse-to-fine')})`,
+    decidedBy: 'net+fallback',
+    fallbackReason,
+    classic,
+    residualUm: classic.zFocusUm !== null ? finalZ - classic.zFocusUm : null,
+    regions: last?.regions ?? null,
+  });
+}
+
+async function runClassic(
+  s: RunState,
+  passes: ClassicPass[],
+  centerUm: number,
+  timeLimitMs: number | undefined,
+): Promise<ClassicResult & { curve: FocusCurvePoint[] }> {
+  const { o } = s;
+  const by = o.method === 'net' ? 'fallback' : o.method;
+  const before = await o.devices.zStage.position();
+  const result = await classicAutofocus({
+    camera: o.devices.camera,
+    zStage: o.devices.zStage,
+    centerUm,
+    passes,
+    timeLimitMs: timeLimitMs ?? (o.method === 'net' ? undefined : o.settings.fallbackTimeLimitMs * 4),
+    signal: o.signal,
+    onFrame: (frame, p) => {
+      s.images++;
+      s.firstFrame ??= frame;
+      s.progress(`Plane ${s.images}: z ${p.z.toFixed(2)} um`);
+    },
+  });
+  const after = await o.devices.zStage.position();
+  s.moves.push({ fromUm: before, toUm: after, requestedUm: after - before, clamped: false, by });
+  return { ...result, curve: result.points };
+}
+
+interface Ending {
+  outcome: AutofocusOutcome;
+  message: string;
+  decidedBy: DecidedBy;
+  fallbackReason: string | null;
+  classic: (ClassicResult & { curve?: FocusCurvePoint[] }) | null;
+  residualUm: number | null;
+  regions: RegionMap | null;
+}
+
+async function finish(s: RunState, e: Ending): Promise<RunTrace> {
+  const finalZUm = await safePosition(s.o.devices.zStage, s.moves.at(-1)?.toUm ?? s.startZUm);
+  return {
+    outcome: e.outcome,
+    message: e.message,
+    method: s.o.method,
+    decidedBy: e.decidedBy,
+    fallbackReason: e.fallbackReason,
+    startZUm: s.startZUm,
+    finalZUm,
+    moves: s.moves,
+    images: s.images,
+    estimates: s.estimates,
+    curve: e.classic?.points ?? null,
+    classic: e.classic
+      ? {
+          zFocusUm: e.classic.zFocusUm,
+          zBestUm: e.classic.zBestUm,
+          peakFound: e.classic.peakFound,
+          timedOut: e.classic.timedOut,
+          label: e.classic.label,
+        }
+      : null,
+    residualUm: e.residualUm,
+    regions: e.regions,
+    elapsedMs: performance.now() - s.t0,
+    firstFrame: s.firstFrame,
+  };
+}
+
+async function endedByError(s: RunState, err: unknown): Promise<RunTrace> {
+  const cancelled = err instanceof ClassicCancelled || s.o.signal?.aborted === true || isCancel(err);
+  if (cancelled) {
+    return finish(s, {
+      outcome: 'cancelled',
+      message: 'Autofocus was cancelled',
+      decidedBy: 'none',
+      fallbackReason: null,
+      classic: null,
+      residualUm: null,
+      regions: null,
+    });
+  }
+  if (err instanceof HardwareError) {
+    const camera = err.kind === 'capture' || /camera/i.test(err.message);
+    if (!camera) await s.o.devices.zStage.stop().catch(() => undefined);
+    return finish(s, {
+      outcome: camera ? 'camera-error' : 'stage-error',
+      message: `${camera ? 'Camera error' : 'Stage error'}: ${err.message}`,
+      decidedBy: 'none',
+      fallbackReason: null,
+      classic: null,
+      residualUm: null,
+      regions: null,
+    });
+  }
+  throw err;
+}
+
+function failedBeforeStart(o: RunOptions, err: unknown): RunTrace {
+  if (!(err instanceof HardwareError)) throw err;
+  return {
+    outcome: 'stage-error',
+    message: `Stage error: ${err.message}`,
+    method: o.method,
+    decidedBy: 'none',
+    fallbackReason: null,
+    startZUm: NaN,
+    finalZUm: NaN,
+    moves: [],
+    images: 0,
+    estimates: [],
+    curve: null,
+    classic: null,
+    residualUm: null,
+    regions: null,
+    elapsedMs: 0,
+    firstFrame: null,
+  };
+}
+
+class Cancelled extends Error {
+  readonly code = 'CANCELLED';
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Cancelled('cancelled');
+}
+
+function isCancel(err: unknown): boolean {
+  return err instanceof Cancelled || (err as { code?: unknown })?.code === 'CANCELLED';
+}
+
+/** The stage's position, or `fallback` when the stage cannot say (it failed). */
+async function safePosition(stage: ZStage, fallback: number): Promise<number> {
+  try {
+    return await stage.position();
+  } catch {
+    return fallback;
+  }
+}
+
+function classicMessage(c: ClassicResult, method: AutofocusMethod): string {
+  const what = method === 'sweep' ? 'sweep' : 'coarse-to-fine search';
+  if (!c.peakFound) {
+    return `${what} over ${plural(c.images, 'plane')} found no clear sharpness peak; moved to the sharpest plane (${c.zBestUm.toFixed(2)} um)`;
+  }
+  return `${what} over ${plural(c.images, 'plane')}${c.timedOut ? ' (time limit reached)' : ''}: focus at ${c.zBestUm.toFixed(2)} um`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function capitalise(s: string | null): string {
+  if (!s) return '';
+  return s[0].toUpperCase() + s.slice(1);
+}

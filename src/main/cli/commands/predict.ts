@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { Estimate, RegionMap } from '../../../shared/autofocus';
+import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
+import type { ModelCard } from '../../../shared/model-card';
+import { MAX_PIXEL_RATIO } from '../../autofocus/compat';
+import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
+import { readImageFrame } from '../../autofocus/image-file';
+import { loadSettings, settingsPath } from '../../autofocus/settings';
+import { InferenceEngine, ModelRegistry, readModelCard } from '../../inference';
+import { dataDir, shippedModelsDir, userModelsDir } from '../../paths';
+import { CliError, describeError, printJson } from '../context';
+
+interface PredictOptions {
+  model?: string;
+  pixelSize?: string;
+  maxPatches?: string;
+  allowMismatch?: boolean;
+  json?: boolean;
+}
+
+/** The model: --model, else the saved autofocus setting, else the registry's (ldse-net-20x first). */
+async function chooseModel(registry: ModelRegistry, requested: string | undefined): Promise<string> {
+  if (requested) return requested;
+  const saved = (await loadSettings(settingsPath(dataDir()))).settings.model;
+  if (saved) return saved;
+  const valid = (await registry.list({ verifyFiles: false })).filter((e) => e.valid && e.card);
+  const rank = (id: string, card: ModelCard) => (id === 'ldse-net-20x' ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+  valid.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
+  if (!valid.length) {
+    throw new CliError(`no model found in ${registry.dirs.join(', ')}: pass --model <id|path to .onnx or card>`, 2);
+  }
+  return valid[0].id;
+}
+
+function regionText(regions: RegionMap): string[] {
+  return regions.map((row) =>
+    row.map((v) => (v === null ? '   —   ' : formatSignedUm(v, 2).replace(' um', '').padStart(7))).join(' '),
+  );
+}
+
+function jsonLine(file: string, e: Estimate): Record<string, unknown> {
+  return {
+    file,
+    defocus_um: e.defocusUm,
+    confidence: e.confidence,
+    patches_used: e.patchesUsed,
+    patches_total: e.patchesTotal,
+    regions: e.regions,
+    patches_kept: e.patchesKept,
+    spread_um: e.spreadUm,
+    status: e.status,
+    ...(e.reason ? { reason: e.reason } : {}),
+    model: e.modelId,
+    compute_ms: Math.round(e.computeMs * 10) / 10,
+  };
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description(
+      'estimate the defocus of image files with a model (single shot: tiles, content filter, robust combination)',
+    )
+    .argument('<images...>', 'image files (PNG, TIFF, JPEG; 8 or 16 bit; greyscale or RGB)')
+    .option(
+      '--model <id|path>',
+      'model id or path to its .onnx / card .json (default: the saved setting, else ldse-net-20x)',
+    )
+    .option('--pixel-size <um>', "um per pixel of the images (default: the model's)")
+    .option('--max-patches <n>', 'most tiles inferred per image (default 16)')
+    .option('--allow-mismatch', "predict even when the pixel size is too far from the model's")
+    .option('--json', 'one JSON object per line')
+    .action(async (images: string[], opts: PredictOptions) => {
+      const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
+      const modelRef = await chooseModel(registry, opts.model);
+      const card = await readModelCard(await registry.resolve(modelRef));
+      const pixelSizeUm = opts.pixelSize === undefined ? card.optics.pixel_size_um : Number(opts.pixelSize);
+      if (!(pixelSizeUm > 0) || !Number.isFinite(pixelSizeUm)) {
+        throw new CliError(`--pixel-size must be a positive number of um per pixel, not ${opts.pixelSize}`, 2);
+      }
+      const ratio = pixelSizeUm / card.optics.pixel_size_um;
+      if (!opts.allowMismatch && (ratio > MAX_PIXEL_RATIO || ratio < 1 / MAX_PIXEL_RATIO)) {
+        throw new CliError(
+          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${card.optics.pixel_size_um} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
+          2,
+        );
+      }
+      const maxPatches =
+        opts.maxPatches === undefined ? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches : Number(opts.maxPatches);
+      if (!Number.isInteger(maxPatches) || maxPatches < 1)
+        throw new CliError(`--max-patches must be a positive integer`, 2);
+      const engine = await InferenceEngine.create({ registry });
+      let failed = 0;
+      try {
+        const predictor = new OnnxPredictor(engine, await engine.load(modelRef));
+        if (!opts.json) {
+          process.stdout.write(
+            `model ${card.id} (${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px); images at ${pixelSizeUm} um/px\n`,
+          );
+        }
+        for (const image of images) {
+          let estimate: Estimate;
+          try {
+            estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm), predictor, {
+              maxPatches,
+            });
+          } catch (err) {
+            failed++;
+            process.stderr.write(
+              `focus-station predict: ${image}: ${describeError(err).replace(`${resolve(image)}: `, '')}\n`,
+            );
+            continue;
+          }
+          if (opts.json) {
+            printJson(jsonLine(image, estimate));
+            continue;
+          }
+          const head =
+            estimate.status === 'ok'
+              ? `${formatSignedUm(estimate.defocusUm)}  confidence ${estimate.confidence.toFixed(2)}  ${estimate.patchesUsed}/${estimate.patchesTotal} patches (${estimate.patchesKept} with content)`
+              : `${estimate.reason}`;
+          process.stdout.write(
+            `${image}\n  ${head}\n${regionText(estimate.regions)
+              .map((l) => `    ${l}`)
+              .join('\n')}\n`,
+          );
+        }
+      } finally {
+        await engine.close();
+      }
+      // Each unreadable file already has its error line on stderr; the exit status says that some failed.
+      if (failed > 0) process.exitCode = 1;
+    });
+}

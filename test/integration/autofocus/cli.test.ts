@@ -1,0 +1,155 @@
+/**
+ * The CLI as scripts use it, in a child process: `predict` on a greyscale PNG, a 16-bit PNG and a corrupt file (one
+ * JSON line per readable image, one error line per unreadable one, non-zero exit), and `autofocus --sim --json`
+ * (the documented keys, the true remaining defocus).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/datasetFixtures';
+import { tissueFrame } from '../../unit/autofocus/frames';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'focus-station.js');
+const MEAN_NET = path.join(__dirname, '..', '..', 'fixtures', 'models', 'mean-net.json');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env,
+      timeout: 240_000,
+      maxBuffer: 1 << 24,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  dir = tempDir('autofocus-cli');
+  env = { ...process.env, FOCUS_STATION_DATA_DIR: path.join(dir, 'data') };
+  const grey = tissueFrame(2, 672, 448, { channels: 1 });
+  await sharp(Buffer.from(grey.data.buffer, grey.data.byteOffset, grey.data.byteLength), {
+    raw: { width: 672, height: 448, channels: 1 },
+  })
+    .png()
+    .toFile(path.join(dir, 'grey.png'));
+  const deep = tissueFrame(-3, 672, 448, { bitDepth: 16 });
+  await sharp(Buffer.from(deep.data.buffer, deep.data.byteOffset, deep.data.byteLength), {
+    raw: { width: 672, height: 448, channels: 3 },
+  })
+    .toColourspace('rgb16')
+    .png()
+    .toFile(path.join(dir, 'deep16.png'));
+  fs.writeFileSync(
+    path.join(dir, 'corrupt.png'),
+    Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n'), Buffer.alloc(200, 7)]),
+  );
+});
+
+describe('focus-station predict', () => {
+  it('greyscale and 16-bit images: one JSON object per line; a corrupt file: an error line, the others still predicted', async () => {
+    const meta16 = await sharp(path.join(dir, 'deep16.png')).metadata();
+    expect(meta16.depth).toBe('ushort');
+    const r = await cli([
+      'predict',
+      path.join(dir, 'grey.png'),
+      path.join(dir, 'corrupt.png'),
+      path.join(dir, 'deep16.png'),
+      '--model',
+      MEAN_NET,
+      '--json',
+    ]);
+    expect(r.code).not.toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const [i, name] of ['grey.png', 'deep16.png'].entries()) {
+      const l = lines[i];
+      expect(l.file).toBe(path.join(dir, name));
+      expect(Object.keys(l)).toEqual(
+        expect.arrayContaining(['file', 'defocus_um', 'confidence', 'patches_used', 'patches_total', 'regions']),
+      );
+      expect(typeof l.defocus_um).toBe('number');
+      expect(l.confidence).toBeGreaterThan(0);
+      expect(l.patches_total).toBe(6);
+      expect(l.patches_used).toBe(6);
+      expect(l.regions).toHaveLength(3);
+      for (const row of l.regions) {
+        expect(row).toHaveLength(3);
+        for (const v of row) expect(v === null || typeof v === 'number').toBe(true);
+      }
+    }
+    // mean-net = 2 * mean(normalised input) + 0.5: a greyscale tile replicated to RGB and a 16-bit tile both land in
+    // the normalised range of an 8-bit RGB image of the same scene (not 256x off).
+    expect(Math.abs(lines[1].defocus_um)).toBeLessThan(5);
+    const errors = r.stderr.trim().split('\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^focus-station predict: .*corrupt\.png: /);
+  });
+
+  it('without --json: a readable table', async () => {
+    const r = await cli(['predict', path.join(dir, 'grey.png'), '--model', MEAN_NET]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/model mean-net/);
+    expect(r.stdout).toMatch(/confidence \d\.\d\d {2}6\/6 patches/);
+  });
+});
+
+describe('focus-station autofocus --sim', () => {
+  it('prints the documented JSON with the true remaining defocus (classic sweep)', async () => {
+    const r = await cli([
+      'autofocus',
+      '--sim',
+      '--method',
+      'sweep',
+      '--roi',
+      '448x448',
+      '--start-defocus',
+      '4.2',
+      '--seed',
+      '3',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(Object.keys(out)).toEqual(
+      expect.arrayContaining(['start_defocus_um', 'final_defocus_um', 'images', 'moves', 'elapsed_ms', 'method']),
+    );
+    expect(out.start_defocus_um).toBeCloseTo(4.2, 9);
+    expect(out.method).toBe('sweep');
+    expect(out.images).toBeGreaterThanOrEqual(10);
+    expect(Math.abs(out.final_defocus_um)).toBeLessThan(0.5);
+    expect(out.run_id).toBeGreaterThan(0); // stored in the dataset of the data folder
+  });
+
+  it('with a model for another setup: model-mismatch, nothing moved, non-zero exit', async () => {
+    const r = await cli([
+      'autofocus',
+      '--sim',
+      '--setup',
+      '40x',
+      '--roi',
+      '448x448',
+      '--start-defocus',
+      '-2',
+      '--model',
+      MEAN_NET,
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.outcome).toBe('model-mismatch');
+    expect(out.final_defocus_um).toBeCloseTo(-2, 9);
+    expect(out.images).toBe(0);
+  });
+});
