@@ -126,11 +126,7 @@ async function run(
           const data = new Uint8Array(f.data as Uint8Array);
           data[0] = i & 255;
           data[1] = (i >> 8) & 255;
-          await storePlane(
-            ds,
-            { stackId, planeIndex: i, zUm: i * 0.5, frame: { ...f, data }, sharpness: null },
-            enc,
-          );
+          await storePlane(ds, { stackId, planeIndex: i, zUm: i * 0.5, frame: { ...f, data }, sharpness: null }, enc);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
@@ -152,7 +148,6 @@ async function run(
   }
 }
 
-
 /** A camera whose frame is ready at once: a copy of a prepared frame, made unique so no two hashes collide. */
 class InstantCamera implements Camera {
   private n = 0;
@@ -163,7 +158,16 @@ class InstantCamera implements Camera {
     return true;
   }
   info(): CameraInfo {
-    return { kind: 'bench', name: 'instant', width: W, height: H, channels: 3, bitDepth: 8, pixelPitchUm: 6.9, pixelSizeUm: 0.345 };
+    return {
+      kind: 'bench',
+      name: 'instant',
+      width: W,
+      height: H,
+      channels: 3,
+      bitDepth: 8,
+      pixelPitchUm: 6.9,
+      pixelSizeUm: 0.345,
+    };
   }
   getExposureMs() {
     return 10;
@@ -252,7 +256,13 @@ async function runEngine(frames: Frame[], nFrames: number, depth: number): Promi
     const res = await acquire({
       db: ds,
       devices: { camera: new InstantCamera(frames), z: new InstantZ(), xy: new InstantXY() },
-      params: { slideId: slide.id, setupId: 'bench', z0Um: 0, range: { fromUm: 0, toUm: (nFrames - 1) * 0.5, stepUm: 0.5 }, overshootUm: 0 },
+      params: {
+        slideId: slide.id,
+        setupId: 'bench',
+        z0Um: 0,
+        range: { fromUm: 0, toUm: (nFrames - 1) * 0.5, stepUm: 0.5 },
+        overshootUm: 0,
+      },
       storeDepth: depth,
     });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -260,7 +270,15 @@ async function runEngine(frames: Frame[], nFrames: number, depth: number): Promi
     let bytes = 0;
     for (const r of ds.db.prepare('SELECT bytes FROM images').all() as { bytes: number }[]) bytes += r.bytes;
     const cpuMsPerFrame = (cpuMs() - c0) / nFrames;
-    return { format: 'engine-png0', concurrency: depth, frames: nFrames, seconds, framesPerS: nFrames / seconds, mbPerFrame: bytes / nFrames / 1e6, cpuMsPerFrame };
+    return {
+      format: 'engine-png0',
+      concurrency: depth,
+      frames: nFrames,
+      seconds,
+      framesPerS: nFrames / seconds,
+      mbPerFrame: bytes / nFrames / 1e6,
+      cpuMsPerFrame,
+    };
   } finally {
     ds.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -290,7 +308,8 @@ async function main() {
   for (const depth of engineDepths) {
     const r = await runEngine(frames, nFrames, depth);
     rows.push(r);
-    if (!json) console.error(`engine (acquire on instant devices), depth ${depth}: ${r.framesPerS.toFixed(1)} frames/s`);
+    if (!json)
+      console.error(`engine (acquire on instant devices), depth ${depth}: ${r.framesPerS.toFixed(1)} frames/s`);
   }
   const env = {
     cpus: os.cpus().length,
@@ -309,8 +328,15 @@ async function main() {
   console.log(
     `store path, ${env.frame}, ${nFrames} frames per cell, ${env.cpus} cores (${env.cpu}), sharp ${env.sharp}`,
   );
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes share these cores)`);
-  console.log('format        conc  frames/s   s/frame   MB/frame  CPU ms/frame  (engine rows: conc = planes stored in flight)');
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (other processes share these cores)`,
+  );
+  console.log(
+    'format        conc  frames/s   s/frame   MB/frame  CPU ms/frame  (engine rows: conc = planes stored in flight)',
+  );
   for (const r of rows) {
     console.log(
       `${r.format.padEnd(13)} ${String(r.concurrency).padStart(4)}  ${r.framesPerS.toFixed(1).padStart(8)}  ${(1 / r.framesPerS).toFixed(3).padStart(8)}  ${r.mbPerFrame.toFixed(2).padStart(9)}  ${r.cpuMsPerFrame.toFixed(0).padStart(12)}`,

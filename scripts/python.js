@@ -4,9 +4,7 @@
 import { spawnSync } from 'node:child_process';
 
 const candidates = [process.env.FOCUS_STATION_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter(Boolean);
-const python = candidates.find(
-  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-);
+const python = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 if (!python) {
   process.stderr.write(
     `No Python with PyTorch found (tried ${candidates.join(', ')}). On Debian: apt-get install python3-torch python3-torchvision python3-onnx python3-pytest\n`,

@@ -9,7 +9,10 @@ import type { ApiResponse } from '../shared/errors';
 const bridge = {
   call(method: string, payload: unknown): Promise<ApiResponse> {
     if (!isMethod(method)) {
-      return Promise.resolve({ ok: false, error: { code: 'UNKNOWN_METHOD', message: `Unknown API method "${method}"` } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'UNKNOWN_METHOD', message: `Unknown API method "${method}"` },
+      });
     }
     return ipcRenderer.invoke(IPC_CHANNELS.invoke, method, payload);
   },

@@ -159,7 +159,11 @@ export function drawRenderingVariant(
     na,
     condenserSigma: round(rng.uniform(r.sigma[0], r.sigma[1])),
     sphericalAberrationWaves: round(
-      sphericalAberrationOfGlassWaves(rng.uniform(r.glassExcessUm[0], r.glassExcessUm[1]), na, baseSetup.wavelengthsUm.g),
+      sphericalAberrationOfGlassWaves(
+        rng.uniform(r.glassExcessUm[0], r.glassExcessUm[1]),
+        na,
+        baseSetup.wavelengthsUm.g,
+      ),
     ),
   });
   const unstained = opts.kind === 'unstained';

@@ -27,7 +27,10 @@ export function planFor(
   origin: { xUm: number; yUm: number },
 ): AcquisitionPlan {
   const zPlanesUm = planPlanes({ z0Um: r.z0Um, range: r.range });
-  const positions = planPositions({ grid: r.grid, positions: r.positions }, origin).map((p) => ({ xUm: p.xUm, yUm: p.yUm }));
+  const positions = planPositions({ grid: r.grid, positions: r.positions }, origin).map((p) => ({
+    xUm: p.xUm,
+    yUm: p.yUm,
+  }));
   const waitS = (devices.z.settleMs() + r.settleMs + devices.camera.getExposureMs()) / 1000;
   const secondsPerPlane = waitS + measuredSecondsPerPlane;
   const perPosition = (devices.xy.settleMs() + devices.z.settleMs()) / 1000 + 0.5;
@@ -42,7 +45,11 @@ export function planFor(
 }
 
 /** Everything that would make the run fail at once, checked before a slide, run or task is created. */
-export function checkPlan(plan: AcquisitionPlan, r: ParsedRequest, devices: { z: ZStage; xy: XYStage; camera: Camera }) {
+export function checkPlan(
+  plan: AcquisitionPlan,
+  r: ParsedRequest,
+  devices: { z: ZStage; xy: XYStage; camera: Camera },
+) {
   const z = devices.z.limits();
   const lo = plan.zPlanesUm[0] - r.overshootUm;
   const hi = plan.zPlanesUm[plan.zPlanesUm.length - 1];

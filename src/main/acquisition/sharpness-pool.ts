@@ -31,7 +31,11 @@ function failAll(err: Error) {
 function getWorker(): Worker | null {
   if (worker || broken) return worker;
   try {
-    const w = spawnWorker(import.meta.url, { source: './sharpness-worker.ts', bundled: 'sharpness-worker.js' }, { name: 'sharpness' });
+    const w = spawnWorker(
+      import.meta.url,
+      { source: './sharpness-worker.ts', bundled: 'sharpness-worker.js' },
+      { name: 'sharpness' },
+    );
     w.unref(); // an idle worker never keeps a CLI process alive
     w.on('message', (m: { id: number; sharpness?: Sharpness; error?: string }) => {
       const p = pending.get(m.id);

@@ -17,7 +17,12 @@ parentPort!.on('message', (job: Job) => {
   try {
     parentPort!.postMessage({
       id: job.id,
-      sharpness: { normVariance: normVariance(l), brenner: brenner(l), tenengrad: tenengrad(l), laplacianVariance: laplacianVariance(l) },
+      sharpness: {
+        normVariance: normVariance(l),
+        brenner: brenner(l),
+        tenengrad: tenengrad(l),
+        laplacianVariance: laplacianVariance(l),
+      },
     });
   } catch (err) {
     parentPort!.postMessage({ id: job.id, error: (err as Error).message });

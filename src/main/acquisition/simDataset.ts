@@ -221,7 +221,9 @@ function existingRun(o: Pick<SimGenerationOptions, 'db'>, key: SimKey): Run | un
 }
 
 /** Checks that can refuse a generation before anything is written (also run by generateSimDataset). */
-export function simPreflight(o: Pick<SimGenerationOptions, 'db' | 'setupId' | 'slides' | 'resume'> & Parameters<typeof keyOf>[0]): (Run | undefined)[] {
+export function simPreflight(
+  o: Pick<SimGenerationOptions, 'db' | 'setupId' | 'slides' | 'resume'> & Parameters<typeof keyOf>[0],
+): (Run | undefined)[] {
   if (!(o.setupId in SETUP_PRESETS)) throw new DatasetError('bad-input', `unknown setup ${o.setupId} (20x, 40x)`);
   const existing = o.slides.map((sl) => existingRun(o, keyOf(o, sl)));
   if (!o.resume) {
@@ -254,7 +256,13 @@ export async function generateSimDataset(o: SimGenerationOptions): Promise<SimGe
     for (const [i, slide] of o.slides.entries()) {
       const prior = existing[i];
       if (prior?.state === 'completed') {
-        results.push({ slide: slide.name, runId: prior.id, state: 'skipped', planesStored: perSlide, stacks: o.grid.nx * o.grid.ny });
+        results.push({
+          slide: slide.name,
+          runId: prior.id,
+          state: 'skipped',
+          planesStored: perSlide,
+          stacks: o.grid.nx * o.grid.ny,
+        });
         continue;
       }
       if (o.signal?.aborted) break;
@@ -313,7 +321,13 @@ export async function generateSimDataset(o: SimGenerationOptions): Promise<SimGe
       const added = res.planesStored - startDone;
       doneBefore += added;
       doneHere += added;
-      results.push({ slide: slide.name, runId: res.runId, state: res.state, planesStored: res.planesStored, stacks: res.stacks.length });
+      results.push({
+        slide: slide.name,
+        runId: res.runId,
+        state: res.state,
+        planesStored: res.planesStored,
+        stacks: res.stacks.length,
+      });
       if (res.state !== 'completed') break;
     }
   } finally {

@@ -39,7 +39,10 @@ function fromList(listFile: string, base: string | null): string[] {
   try {
     text = fs.readFileSync(listFile, 'utf8');
   } catch (err) {
-    throw new DatasetError('bad-input', `slide list ${listFile} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    throw new DatasetError(
+      'bad-input',
+      `slide list ${listFile} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+    );
   }
   const entries = text
     .split(/\r?\n/)
@@ -47,9 +50,11 @@ function fromList(listFile: string, base: string | null): string[] {
     .filter(Boolean);
   return entries.map((e) => {
     const candidates = [path.resolve(path.dirname(listFile), e)];
-    if (base) candidates.unshift(path.join(base, e), ...['.png', '.jpg', '.tif'].map((x) => path.join(base, `${e}${x}`)));
+    if (base)
+      candidates.unshift(path.join(base, e), ...['.png', '.jpg', '.tif'].map((x) => path.join(base, `${e}${x}`)));
     const hit = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
-    if (!hit) throw new DatasetError('bad-input', `slide "${e}" from ${listFile} was not found${base ? ` in ${base}` : ''}`);
+    if (!hit)
+      throw new DatasetError('bad-input', `slide "${e}" from ${listFile} was not found${base ? ` in ${base}` : ''}`);
     return hit;
   });
 }
@@ -68,10 +73,12 @@ export function resolveSimSlides(sel: SlideSelection): SimSlide[] {
     throw new DatasetError('bad-input', `--exclude names slides that are not in the selection: ${unknown.join(', ')}`);
   }
   const slides = files.filter((f) => !excluded.has(slideNameOf(f))).map((f) => ({ name: slideNameOf(f), path: f }));
-  if (slides.length === 0) throw new DatasetError('bad-input', 'no slide image left to render (check --slides and --exclude)');
+  if (slides.length === 0)
+    throw new DatasetError('bad-input', 'no slide image left to render (check --slides and --exclude)');
   const names = new Set<string>();
   for (const s of slides) {
-    if (names.has(s.name)) throw new DatasetError('bad-input', `two slides are named ${s.name}; slide names must be unique`);
+    if (names.has(s.name))
+      throw new DatasetError('bad-input', `two slides are named ${s.name}; slide names must be unique`);
     names.add(s.name);
   }
   return slides;

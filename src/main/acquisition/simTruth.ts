@@ -25,13 +25,27 @@ export function simulatorBestFocusUm(rp: SimRenderParams, setupId: string): numb
   return rp.zFocusTrueUm + bestFocusShiftUm({ ...optics, wavelengthUm: optics.wavelengthsUm.g });
 }
 
-export function labelFromSimulatorTruth(ds: Dataset): TruthLabelResult {
+/**
+ * `kinds` picks the samples to relabel: by default only unstained (phase) ones, where sharpness fails; stained
+ * stacks keep the sharpness fit, which is how real datasets are labelled and where the sharpest image really is
+ * (with strong spherical aberration the minimum-RMS estimate of best focus drifts from it).
+ */
+export function labelFromSimulatorTruth(
+  ds: Dataset,
+  kinds: ReadonlyArray<'stained' | 'unstained'> = ['unstained'],
+): TruthLabelResult {
   const result: TruthLabelResult = { relabelled: 0, skipped: 0, fitOffsetsUm: [] };
   for (const summary of listStacks(ds.db)) {
     const row = requireStackRow(ds.db, summary.id);
     const rp = row.render_params ? (JSON.parse(row.render_params) as SimRenderParams) : null;
     const label = stackFocusLabel(row);
-    if (!rp || rp.generator !== SIM_GENERATOR || !Number.isFinite(rp.zFocusTrueUm) || !label) {
+    if (
+      !rp ||
+      rp.generator !== SIM_GENERATOR ||
+      !Number.isFinite(rp.zFocusTrueUm) ||
+      !label ||
+      !kinds.includes(rp.slide.kind)
+    ) {
       result.skipped++;
       continue;
     }

@@ -50,7 +50,11 @@ export async function preparePlane(
 }
 
 /** Phase 2: the row and the run cursor, in one transaction. Synchronous: commits happen in call order. */
-export function commitPlane(ds: Dataset, prepared: PreparedPlane, p: Omit<PlaneToStore, 'frame'> & { frame: Frame }): number {
+export function commitPlane(
+  ds: Dataset,
+  prepared: PreparedPlane,
+  p: Omit<PlaneToStore, 'frame'> & { frame: Frame },
+): number {
   return ds.db.transaction(() => {
     const imageId = insertImage(ds.db, {
       stackId: p.stackId,

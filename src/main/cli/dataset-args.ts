@@ -12,7 +12,8 @@ export function parseZRange(text: string): { fromUm: number; toUm: number; stepU
     throw bad(`--range "${text}": expected from:to:step in um, e.g. -10:10:0.5`);
   }
   const [fromUm, toUm, stepUm] = parts;
-  if (!(toUm > fromUm) || !(stepUm > 0)) throw bad(`--range "${text}": "to" must be above "from" and the step positive`);
+  if (!(toUm > fromUm) || !(stepUm > 0))
+    throw bad(`--range "${text}": "to" must be above "from" and the step positive`);
   return { fromUm, toUm, stepUm };
 }
 
@@ -21,7 +22,8 @@ export function parseGrid(text: string): { nx: number; ny: number } {
   const m = /^(\d+)x(\d+)$/i.exec(text.trim());
   const nx = m ? Number(m[1]) : NaN;
   const ny = m ? Number(m[2]) : NaN;
-  if (!m || nx < 1 || ny < 1 || nx > 100 || ny > 100) throw bad(`--grid "${text}": expected NxM, e.g. 4x5 (1..100 each)`);
+  if (!m || nx < 1 || ny < 1 || nx > 100 || ny > 100)
+    throw bad(`--grid "${text}": expected NxM, e.g. 4x5 (1..100 each)`);
   return { nx, ny };
 }
 
@@ -38,7 +40,12 @@ export function parseRoi(text: string): { width: number; height: number } {
 
 export function parseNumber(name: string, text: string, o: { int?: boolean; min?: number; max?: number } = {}): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || (o.int && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
+  if (
+    !Number.isFinite(v) ||
+    (o.int && !Number.isInteger(v)) ||
+    (o.min !== undefined && v < o.min) ||
+    (o.max !== undefined && v > o.max)
+  ) {
     const range = o.min !== undefined || o.max !== undefined ? ` within ${o.min ?? '-inf'}..${o.max ?? 'inf'}` : '';
     throw bad(`${name} "${text}": expected ${o.int ? 'an integer' : 'a number'}${range}`);
   }
@@ -47,7 +54,13 @@ export function parseNumber(name: string, text: string, o: { int?: boolean; min?
 
 /** Commander collector for repeatable, comma-separated options (--exclude a,b --exclude c). */
 export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** A dataset that must already exist (stats, stacks, export). */

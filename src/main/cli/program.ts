@@ -18,7 +18,9 @@ import { registerHardware } from './commands/hardware';
 
 export function buildProgram(version: string): Command {
   const program = new Command('focus-station')
-    .description('FocusStation: defocus-stack acquisition, single-shot autofocus and dataset export for brightfield microscopes.\nAll lengths are in micrometres (um); defocus d = z - z_focus, +z moves the objective away from the sample.')
+    .description(
+      'FocusStation: defocus-stack acquisition, single-shot autofocus and dataset export for brightfield microscopes.\nAll lengths are in micrometres (um); defocus d = z - z_focus, +z moves the objective away from the sample.',
+    )
     .version(version)
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true })

@@ -67,18 +67,21 @@ async function createWindow(s: Services): Promise<BrowserWindow> {
 app.on('web-contents-created', (_e, contents) => lockDownContents(contents));
 app.enableSandbox();
 
-app.whenReady().then(async () => {
-  lockDownSession();
-  services = await createServices({ frontDoor: 'electron' });
-  registerIpc(services);
-  await createWindow(services);
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0 && services) void createWindow(services);
+app
+  .whenReady()
+  .then(async () => {
+    lockDownSession();
+    services = await createServices({ frontDoor: 'electron' });
+    registerIpc(services);
+    await createWindow(services);
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0 && services) void createWindow(services);
+    });
+  })
+  .catch((err) => {
+    logger.fatal({ err }, 'FocusStation failed to start');
+    app.exit(1);
   });
-}).catch((err) => {
-  logger.fatal({ err }, 'FocusStation failed to start');
-  app.exit(1);
-});
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

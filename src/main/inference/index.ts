@@ -1,12 +1,6 @@
 export { InferenceEngine, type EngineOptions, type ModelInfo, type PredictOptions } from './engine';
 export { InferenceError, type InferenceErrorCode } from './errors';
-export {
-  ModelRegistry,
-  defaultModelDirs,
-  looksLikePath,
-  type ModelEntry,
-  type ListOptions,
-} from './registry';
+export { ModelRegistry, defaultModelDirs, looksLikePath, type ModelEntry, type ListOptions } from './registry';
 export {
   checkFileAgainstCard,
   checkSessionAgainstCard,

@@ -154,10 +154,7 @@ async function handleHttp(
 
   if (credential === 'query' && (req.method === 'GET' || req.method === 'HEAD')) {
     // First visit with ?token=: keep it in a cookie and drop it from the address bar and history.
-    res.setHeader(
-      'Set-Cookie',
-      `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-    );
+    res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     url.searchParams.delete('token');
     res.statusCode = 302;
     res.setHeader('Location', url.pathname + url.search);

@@ -67,7 +67,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         restore: options.restoreProfile ?? options.frontDoor !== 'cli',
       });
   const hardware = new HardwareService(startup.microscope, bus, startup.link);
-  const profiles = new HardwareManager({ dir: hardwareDir, hardware, tasks, sim: options.sim, current: startup.current });
+  const profiles = new HardwareManager({
+    dir: hardwareDir,
+    hardware,
+    tasks,
+    sim: options.sim,
+    current: startup.current,
+  });
   const userDir = options.userModelsDir ?? userModelsDir();
   const modelDirs = options.modelDirs ?? [userDir, shippedModelsDir()];
   const models = new ModelService(modelDirs, userDir, options.inferenceThreads);

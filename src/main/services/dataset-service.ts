@@ -38,7 +38,10 @@ export class DatasetService {
       try {
         fs.mkdirSync(dir, { recursive: true });
       } catch (err) {
-        throw new DatasetError('read-only', `cannot create the dataset folder ${dir} (${(err as NodeJS.ErrnoException).code})`);
+        throw new DatasetError(
+          'read-only',
+          `cannot create the dataset folder ${dir} (${(err as NodeJS.ErrnoException).code})`,
+        );
       }
     }
     this.ds = openDataset(this.path, { create: true });
@@ -59,10 +62,7 @@ export class DatasetService {
       let img = sharp(bytes).resize(THUMB_PX, THUMB_PX, { fit: 'cover' });
       // 12-bit planes sit in the low part of a 16-bit container: stretch so they are not black.
       if (plane.bit_depth > 8) img = img.normalise();
-      const jpeg = await img
-        .toColourspace('srgb')
-        .jpeg({ quality: 70 })
-        .toBuffer();
+      const jpeg = await img.toColourspace('srgb').jpeg({ quality: 70 }).toBuffer();
       url = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
     } catch {
       return null; // a missing or damaged file shows as "no thumbnail", never as a failed page

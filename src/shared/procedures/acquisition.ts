@@ -29,7 +29,10 @@ export const ZRange = z
   })
   .strict()
   .refine((r) => r.toUm > r.fromUm, 'range: "to" must be above "from"')
-  .refine((r) => (r.toUm - r.fromUm) / r.stepUm < MAX_PLANES_PER_STACK, `range: more than ${MAX_PLANES_PER_STACK - 1} planes`);
+  .refine(
+    (r) => (r.toUm - r.fromUm) / r.stepUm < MAX_PLANES_PER_STACK,
+    `range: more than ${MAX_PLANES_PER_STACK - 1} planes`,
+  );
 export type ZRange = z.infer<typeof ZRange>;
 
 export const LateralGrid = z
@@ -118,9 +121,7 @@ export const QuickFocusResult = z.object({
 });
 export type QuickFocusResult = z.infer<typeof QuickFocusResult>;
 
-export const GoToZInput = z
-  .object({ zUm: Um, overshootUm: Um.min(0).max(1000).default(5) })
-  .strict();
+export const GoToZInput = z.object({ zUm: Um, overshootUm: Um.min(0).max(1000).default(5) }).strict();
 
 export const InFocusHere = z.object({ z0Um: z.number(), xUm: z.number(), yUm: z.number() });
 
@@ -135,8 +136,16 @@ export const SimRequest = z
     exclude: z.array(z.string().trim().min(1).max(300)).max(1000).default([]),
     grid: LateralGrid.default({ nx: 1, ny: 1, stepUm: 1000 }),
     range: ZRange.default(DEFAULT_RANGE),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
-    roi: z.object({ width: z.number().int().min(32).max(8192), height: z.number().int().min(32).max(8192) }).strict().optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
+    roi: z
+      .object({ width: z.number().int().min(32).max(8192), height: z.number().int().min(32).max(8192) })
+      .strict()
+      .optional(),
     /** Domain randomisation of the optics, stain, illumination, camera and tilt per stack. */
     randomize: z.boolean().default(true),
     focusJitterUm: z.number().min(0).max(5).default(1.5),

@@ -120,7 +120,12 @@ export const ExportInput = z
     rejectBlank: z.boolean().default(false),
     setupId: SetupId.optional(),
     split: z.enum(['stack', 'slide']).default('stack'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
     testFraction: z.number().min(0.01).max(0.5).default(0.1),
     includeExcluded: z.boolean().default(false),
     includeQcFailed: z.boolean().default(false),
@@ -207,7 +212,11 @@ export type ImportResult = z.infer<typeof ImportResult>;
 export const OmeTiffInput = z.object({ stackId: Id, file: ServerPath }).strict();
 
 export const datasetProcedures = {
-  'dataset.info': procedure({ summary: 'The dataset in use: database file and schema version', input: Empty, output: DatasetInfo }),
+  'dataset.info': procedure({
+    summary: 'The dataset in use: database file and schema version',
+    input: Empty,
+    output: DatasetInfo,
+  }),
   'dataset.stats': procedure({
     summary: 'Counts: slides, stacks, images, by setup, by QC verdict and operator decision',
     input: Empty,
@@ -218,13 +227,21 @@ export const datasetProcedures = {
     input: Empty,
     output: z.array(SetupEntry),
   }),
-  'dataset.slides': procedure({ summary: 'Slides / samples in the dataset', input: Empty, output: z.array(SlideSchema) }),
+  'dataset.slides': procedure({
+    summary: 'Slides / samples in the dataset',
+    input: Empty,
+    output: z.array(SlideSchema),
+  }),
   'dataset.stacks': procedure({
     summary: 'One page of stacks (filter by setup, slide, run, QC verdict, operator status) with thumbnails',
     input: StacksQuery,
     output: StackPage,
   }),
-  'dataset.stack': procedure({ summary: 'One stack with its label, QC and render parameters', input: StackRef, output: StackDetail }),
+  'dataset.stack': procedure({
+    summary: 'One stack with its label, QC and render parameters',
+    input: StackRef,
+    output: StackDetail,
+  }),
   'dataset.focusCurve': procedure({
     summary: "A stack's focus curve: sharpness per plane, fitted curve, z_focus and QC",
     input: FocusCurveQuery,
@@ -242,7 +259,14 @@ export const datasetProcedures = {
   }),
   'dataset.labelFromSimTruth': procedure({
     summary: "Synthetic stacks: label from the simulator's true best focus instead of the sharpness fit (kept as QC)",
-    input: Empty,
+    input: z
+      .object({
+        kinds: z
+          .array(z.enum(['stained', 'unstained']))
+          .min(1)
+          .default(['unstained']),
+      })
+      .strict(),
     output: z.object({
       relabelled: z.number().int(),
       skipped: z.number().int(),

@@ -20,7 +20,14 @@ function labels(db: string, source: string) {
       .prepare(
         `SELECT i.defocus_um, i.z_um, i.meta, s.key, s.z_focus_um, s.z_focus_source FROM images i JOIN stacks s ON s.id = i.stack_id WHERE s.source = ?`,
       )
-      .all(source) as { defocus_um: number; z_um: number; meta: string; key: string; z_focus_um: number; z_focus_source: string }[];
+      .all(source) as {
+      defocus_um: number;
+      z_um: number;
+      meta: string;
+      key: string;
+      z_focus_um: number;
+      z_focus_source: string;
+    }[];
   } finally {
     d.close();
   }
@@ -30,7 +37,18 @@ describe('import through the CLI', () => {
   const db = path.join(tempDir('cli-import'), 'lab.sqlite');
 
   it('imports the wafer stacks with the signed defocus of ground_truth.csv', async () => {
-    const r = await runCliJson(['import', '--db', db, WAFER, '--format', 'filenames', '--setup', '20x', '--slide-name', 'wafer']);
+    const r = await runCliJson([
+      'import',
+      '--db',
+      db,
+      WAFER,
+      '--format',
+      'filenames',
+      '--setup',
+      '20x',
+      '--slide-name',
+      'wafer',
+    ]);
     expect(r.images).toBe(32);
     expect(r.stacks.map((s: { key: string }) => s.key).sort()).toEqual(['ix000_iy025', 'ix000_iy026', 'ix000_iy027']);
     const truth = fs

@@ -13,7 +13,19 @@ import { ImageStore, listStoredFiles } from '../../../src/main/dataset/imageStor
 import { tempDir } from '../../helpers/datasetFixtures';
 import { runCli, startCli } from './cli';
 
-const ARGS = ['--sim', '--grid', '1x2', '--roi', '64x64', '--seed', '5', '--range', '-10:10:0.5', '--render-threads', '0'];
+const ARGS = [
+  '--sim',
+  '--grid',
+  '1x2',
+  '--roi',
+  '64x64',
+  '--seed',
+  '5',
+  '--range',
+  '-10:10:0.5',
+  '--render-threads',
+  '0',
+];
 
 function countImages(file: string): number {
   try {
@@ -89,7 +101,9 @@ describe('acquire --sim killed mid-stack and resumed', () => {
     }
     expect(new Set(rows.map((r) => r.sha256)).size).toBe(82);
     const perStack = d
-      .prepare('SELECT stack_id, COUNT(*) AS n, COUNT(DISTINCT plane_index) AS planes, MIN(plane_index) AS lo, MAX(plane_index) AS hi FROM images GROUP BY stack_id')
+      .prepare(
+        'SELECT stack_id, COUNT(*) AS n, COUNT(DISTINCT plane_index) AS planes, MIN(plane_index) AS lo, MAX(plane_index) AS hi FROM images GROUP BY stack_id',
+      )
       .all() as { n: number; planes: number; lo: number; hi: number }[];
     expect(perStack.map((s) => [s.n, s.planes, s.lo, s.hi])).toEqual([
       [41, 41, 0, 40],

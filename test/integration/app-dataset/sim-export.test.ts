@@ -59,8 +59,22 @@ describe('synthetic dataset on the virtual microscope, exported as patches', () 
     const list = path.join(dir, 'slides.txt');
     fs.writeFileSync(list, `# ten stained slides\n${CHOSEN.join('\n')}\n`);
     const gen = await runCliJson([
-      'acquire', '--sim', '--db', db, '--slides', SLIDES, '--slides-list', list,
-      '--grid', '1x2', '--roi', '224x224', '--seed', '1', '--render-threads', '0',
+      'acquire',
+      '--sim',
+      '--db',
+      db,
+      '--slides',
+      SLIDES,
+      '--slides-list',
+      list,
+      '--grid',
+      '1x2',
+      '--roi',
+      '224x224',
+      '--seed',
+      '1',
+      '--render-threads',
+      '0',
     ]);
     expect(gen).toMatchObject({ state: 'completed', stacks: 20, planesStored: 820 });
 
@@ -92,7 +106,9 @@ describe('synthetic dataset on the virtual microscope, exported as patches', () 
 
     // Labels vs the simulator's truth, per stack.
     const d = new Database(db, { readonly: true });
-    const stacks = d.prepare('SELECT id, z_focus_um, qc_verdict, qc_flags, render_params FROM stacks ORDER BY id').all() as {
+    const stacks = d
+      .prepare('SELECT id, z_focus_um, qc_verdict, qc_flags, render_params FROM stacks ORDER BY id')
+      .all() as {
       id: number;
       z_focus_um: number;
       qc_verdict: string;

@@ -39,12 +39,22 @@ beforeAll(async () => {
   services = await createServices({
     frontDoor: 'cli',
     databasePath: path.join(dir, 'ds.sqlite'),
-    microscope: { profileName: 'fake', setupId: '20x', camera: dev.camera, zStage: dev.z, xyStage: dev.xy, close: async () => {} },
+    microscope: {
+      profileName: 'fake',
+      setupId: '20x',
+      camera: dev.camera,
+      zStage: dev.z,
+      xyStage: dev.xy,
+      close: async () => {},
+    },
   });
   ds = services.dataset.get();
   const { setup, slide } = seedSetupAndSlide(ds);
-  stackA = (await addFakeStack(ds, { slideId: slide.id, setupId: setup.id, z: Z, fake: { seed: 3, zFocusUm: 0.4 } })).stackId;
-  stackB = (await addFakeStack(ds, { slideId: slide.id, setupId: setup.id, z: Z, fake: { seed: 4, zFocusUm: -0.6 }, xUm: 1000 })).stackId;
+  stackA = (await addFakeStack(ds, { slideId: slide.id, setupId: setup.id, z: Z, fake: { seed: 3, zFocusUm: 0.4 } }))
+    .stackId;
+  stackB = (
+    await addFakeStack(ds, { slideId: slide.id, setupId: setup.id, z: Z, fake: { seed: 4, zFocusUm: -0.6 }, xUm: 1000 })
+  ).stackId;
 });
 
 afterAll(async () => {
@@ -136,15 +146,30 @@ describe('dataset API through the dispatcher', () => {
 
   it('applies accept, override, exclude and reset, relabelling the planes', async () => {
     const auto = (await ok('dataset.stack', { stackId: stackB })).zFocusUm as number;
-    expect((await ok('dataset.decide', { stackId: stackB, decision: { action: 'accept' } })).operatorStatus).toBe('accepted');
-    const over = await ok('dataset.decide', { stackId: stackB, decision: { action: 'override', zFocusUm: 1.25, note: 'peak at the cells' } });
-    expect(over).toMatchObject({ operatorStatus: 'overridden', zFocusUm: 1.25, zFocusSource: 'operator', autoZFocusUm: auto, operatorNote: 'peak at the cells' });
-    for (const i of (await ok('dataset.images', { stackId: stackB })).images) expect(i.defocusUm).toBeCloseTo(i.zUm - 1.25, 9);
-    expect((await ok('dataset.decide', { stackId: stackB, decision: { action: 'exclude' } })).operatorStatus).toBe('excluded');
+    expect((await ok('dataset.decide', { stackId: stackB, decision: { action: 'accept' } })).operatorStatus).toBe(
+      'accepted',
+    );
+    const over = await ok('dataset.decide', {
+      stackId: stackB,
+      decision: { action: 'override', zFocusUm: 1.25, note: 'peak at the cells' },
+    });
+    expect(over).toMatchObject({
+      operatorStatus: 'overridden',
+      zFocusUm: 1.25,
+      zFocusSource: 'operator',
+      autoZFocusUm: auto,
+      operatorNote: 'peak at the cells',
+    });
+    for (const i of (await ok('dataset.images', { stackId: stackB })).images)
+      expect(i.defocusUm).toBeCloseTo(i.zUm - 1.25, 9);
+    expect((await ok('dataset.decide', { stackId: stackB, decision: { action: 'exclude' } })).operatorStatus).toBe(
+      'excluded',
+    );
     expect((await ok('dataset.stats')).stacksByOperator).toMatchObject({ excluded: 1, auto: 1 });
     const reset = await ok('dataset.decide', { stackId: stackB, decision: { action: 'reset' } });
     expect(reset).toMatchObject({ operatorStatus: 'auto', zFocusUm: auto });
-    for (const i of (await ok('dataset.images', { stackId: stackB })).images) expect(i.defocusUm).toBeCloseTo(i.zUm - auto, 9);
+    for (const i of (await ok('dataset.images', { stackId: stackB })).images)
+      expect(i.defocusUm).toBeCloseTo(i.zUm - auto, 9);
     const nope = await call('dataset.decide', { stackId: 424242, decision: { action: 'accept' } });
     expect(nope).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });

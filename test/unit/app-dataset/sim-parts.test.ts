@@ -20,7 +20,10 @@ describe('slide selection for --sim', () => {
   it('takes every image of a folder, narrowed by a list file and minus --exclude', () => {
     const dir = slideFolder(['b.png', 'a.png', 'c.jpg', 'notes.txt', 'BF_cells_unstained.png']);
     expect(resolveSimSlides({ slides: dir }).map((s) => s.name)).toEqual(['BF_cells_unstained', 'a', 'b', 'c']);
-    expect(resolveSimSlides({ slides: dir, exclude: ['a', 'c.jpg'] }).map((s) => s.name)).toEqual(['BF_cells_unstained', 'b']);
+    expect(resolveSimSlides({ slides: dir, exclude: ['a', 'c.jpg'] }).map((s) => s.name)).toEqual([
+      'BF_cells_unstained',
+      'b',
+    ]);
     const list = path.join(dir, 'list.txt');
     fs.writeFileSync(list, '# held-in slides\nb\n c.jpg \n\n');
     expect(resolveSimSlides({ slides: dir, slidesList: list }).map((s) => s.name)).toEqual(['b', 'c']);
@@ -30,7 +33,9 @@ describe('slide selection for --sim', () => {
 
   it('refuses unknown exclusions, missing list entries and an empty selection with a clear message', () => {
     const dir = slideFolder(['a.png']);
-    expect(() => resolveSimSlides({ slides: dir, exclude: ['zz'] })).toThrow(/--exclude names slides that are not in the selection: zz/);
+    expect(() => resolveSimSlides({ slides: dir, exclude: ['zz'] })).toThrow(
+      /--exclude names slides that are not in the selection: zz/,
+    );
     expect(() => resolveSimSlides({ slides: dir, exclude: ['a'] })).toThrow(/no slide image left/);
     const list = path.join(dir, 'list.txt');
     fs.writeFileSync(list, 'missing\n');
@@ -52,14 +57,22 @@ describe('best focus under spherical aberration', () => {
     // Measured on the virtual microscope (NA 0.7377, W040 +0.25 waves, phase and SA the only changes): label -
     // paraxial focus = +0.379 um.
     expect(bestFocusShiftUm({ ...o, na: 0.737672, sphericalAberrationWaves: 0.25 })).toBeCloseTo(0.379, 1);
-    expect(Math.abs(bestFocusShiftUm({ ...o, na: 0.737672, sphericalAberrationWaves: 0.25 }) - 0.379)).toBeLessThan(0.02);
+    expect(Math.abs(bestFocusShiftUm({ ...o, na: 0.737672, sphericalAberrationWaves: 0.25 }) - 0.379)).toBeLessThan(
+      0.02,
+    );
   });
 });
 
 describe('plane sharpness off the event loop', () => {
   it('gives exactly what sharpnessOf gives, on the worker (big frames) and in this thread (small ones)', async () => {
     const rnd = mulberry32(3);
-    const big = { width: 1200, height: 1000, channels: 3 as const, bitDepth: 8 as const, data: new Uint8Array(1200 * 1000 * 3) };
+    const big = {
+      width: 1200,
+      height: 1000,
+      channels: 3 as const,
+      bitDepth: 8 as const,
+      data: new Uint8Array(1200 * 1000 * 3),
+    };
     for (let i = 0; i < big.data.length; i++) big.data[i] = Math.floor(rnd() * 256);
     const small = { ...big, width: 120, height: 100, data: big.data.subarray(0, 120 * 100 * 3) };
     expect(await planeSharpness(big)).toEqual(sharpnessOf(big, 1));

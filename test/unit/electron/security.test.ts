@@ -90,7 +90,16 @@ describe('Electron window security', () => {
       rec.permissionHandler!({}, p, (g: boolean) => (granted = g));
       return granted;
     };
-    for (const p of ['media', 'geolocation', 'notifications', 'midi', 'openExternal', 'display-capture', 'hid', 'serial']) {
+    for (const p of [
+      'media',
+      'geolocation',
+      'notifications',
+      'midi',
+      'openExternal',
+      'display-capture',
+      'hid',
+      'serial',
+    ]) {
       expect(ask(p), p).toBe(false);
       expect(rec.permissionCheck!({}, p), p).toBe(false);
     }

@@ -103,9 +103,9 @@ describe('models API', () => {
       ]),
     );
     expect(Object.keys(out.models[0].error_by_range)).toEqual(['-10..-5', '-5..5', '5..10']);
-    const failed = await exec(process.execPath, [BIN, 'evaluate', '--model', 'nope', '--data', exportDir], { env }).catch(
-      (e) => e,
-    );
+    const failed = await exec(process.execPath, [BIN, 'evaluate', '--model', 'nope', '--data', exportDir], {
+      env,
+    }).catch((e) => e);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/nope/);
   });

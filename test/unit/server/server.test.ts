@@ -24,7 +24,10 @@ interface Reply {
   body: string;
 }
 
-function call(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function call(
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: '127.0.0.1', port: server.port, path, method: init.method ?? 'GET', headers: init.headers },
@@ -46,7 +49,12 @@ describe('browser-mode server', () => {
   it('prints a URL with a random token and binds to 127.0.0.1', async () => {
     expect(server.openUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
     expect(server.host).toBe('127.0.0.1');
-    const other = await startBrowserServer({ dispatch: services.dispatch, bus: services.bus, staticDir: null, port: 0 });
+    const other = await startBrowserServer({
+      dispatch: services.dispatch,
+      bus: services.bus,
+      staticDir: null,
+      port: 0,
+    });
     expect(other.token).not.toBe(server.token);
     await other.close();
   });

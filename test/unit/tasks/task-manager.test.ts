@@ -55,7 +55,10 @@ describe('TaskManager', () => {
   it('refuses a second task on the same resource, and frees it when the first ends', async () => {
     const tm = new TaskManager(new EventBus());
     let release!: () => void;
-    const first = tm.start({ kind: 'a', title: 'Stack', uses: ['stage'] }, () => new Promise<void>((r) => (release = r)));
+    const first = tm.start(
+      { kind: 'a', title: 'Stack', uses: ['stage'] },
+      () => new Promise<void>((r) => (release = r)),
+    );
     expect(() => tm.start({ kind: 'b', title: 'Autofocus', uses: ['stage'] }, async () => {})).toThrow(/Stack.*stage/);
     await tick();
     release();

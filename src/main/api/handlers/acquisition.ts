@@ -47,9 +47,13 @@ function resumableOf(ds: Dataset): ResumableRun[] {
 function settleOutcome(res: AcquireResult, ctx: TaskContext): AcquireResult {
   if (res.state === 'cancelled') throw ctx.signal.reason ?? new AppError('CANCELLED', 'Acquisition was cancelled');
   if (res.state === 'interrupted') {
-    throw new AppError('HARDWARE', `Acquisition interrupted: ${res.error ?? 'device error'}; fix it and resume the run`, {
-      runId: res.runId,
-    });
+    throw new AppError(
+      'HARDWARE',
+      `Acquisition interrupted: ${res.error ?? 'device error'}; fix it and resume the run`,
+      {
+        runId: res.runId,
+      },
+    );
   }
   return res;
 }
@@ -85,8 +89,8 @@ export function acquisitionHandlers(s: Services): HandlersOf<typeof acquisitionP
                 : p.state !== 'running' && p.state !== 'paused'
                   ? (p.message ?? p.state)
                   : p.state === 'paused'
-                  ? `paused at ${where}`
-                  : `${where}${p.zUm !== null ? `, z ${p.zUm.toFixed(2)} um` : ''}`;
+                    ? `paused at ${where}`
+                    : `${where}${p.zUm !== null ? `, z ${p.zUm.toFixed(2)} um` : ''}`;
               ctx.progress(stored, p.total - done, msg);
             },
           }),
@@ -157,7 +161,16 @@ export function acquisitionHandlers(s: Services): HandlersOf<typeof acquisitionP
     'acquisition.quickFocus': async ({ centerUm, halfRangeUm, stepUm, metric, settleMs }) => {
       refuseWhileAcquiring('sweep the focus');
       const dev = devicesOf(s);
-      const r = await quickFocusCurve({ camera: dev.camera, z: dev.z, centerUm, halfRangeUm, stepUm, metric, settleMs, moveToBest: false });
+      const r = await quickFocusCurve({
+        camera: dev.camera,
+        z: dev.z,
+        centerUm,
+        halfRangeUm,
+        stepUm,
+        metric,
+        settleMs,
+        moveToBest: false,
+      });
       await s.hardware.position().then((p) => s.bus.emit('stage.position', p));
       const { fitted } = labelFocusCurve(r.points, r.label.metric, r.label.fit);
       return { points: r.points, fitted, label: r.label, zBestUm: r.zBestUm };
@@ -201,8 +214,10 @@ export function acquisitionHandlers(s: Services): HandlersOf<typeof acquisitionP
                 ),
             }),
           );
-          if (res.state === 'cancelled') throw ctx.signal.reason ?? new AppError('CANCELLED', 'Generation was cancelled');
-          if (res.state === 'interrupted') throw new AppError('FAILED', 'Generation was interrupted; run it again with resume');
+          if (res.state === 'cancelled')
+            throw ctx.signal.reason ?? new AppError('CANCELLED', 'Generation was cancelled');
+          if (res.state === 'interrupted')
+            throw new AppError('FAILED', 'Generation was interrupted; run it again with resume');
           return res;
         },
       );

@@ -126,9 +126,9 @@ export function datasetHandlers(s: Services): HandlersOf<typeof datasetProcedure
         decideStack(ds().db, stackId, decision);
         return stackDetail(ds(), stackId);
       }),
-    'dataset.labelFromSimTruth': () =>
+    'dataset.labelFromSimTruth': ({ kinds }) =>
       datasetCall(() => {
-        const r = labelFromSimulatorTruth(ds());
+        const r = labelFromSimulatorTruth(ds(), kinds);
         const n = r.fitOffsetsUm.length;
         return {
           relabelled: r.relabelled,
@@ -148,7 +148,8 @@ export function datasetHandlers(s: Services): HandlersOf<typeof datasetProcedure
               ...o,
               db: d,
               signal: ctx.signal,
-              onProgress: (p) => ctx.progress(p.done, p.total || undefined, `${p.phase}${p.message ? `: ${p.message}` : ''}`),
+              onProgress: (p) =>
+                ctx.progress(p.done, p.total || undefined, `${p.phase}${p.message ? `: ${p.message}` : ''}`),
             });
             let omeTiffs = 0;
             if (omeTiff) {
@@ -170,10 +171,17 @@ export function datasetHandlers(s: Services): HandlersOf<typeof datasetProcedure
       const d = await datasetCall(ds);
       const addPreset = !getSetup(d.db, input.setupId);
       if (addPreset && !isSetupPresetId(input.setupId)) {
-        throw new AppError('NOT_FOUND', `Optical setup "${input.setupId}" is neither in the dataset nor a preset (${Object.keys(SETUP_PRESETS).join(', ')})`);
+        throw new AppError(
+          'NOT_FOUND',
+          `Optical setup "${input.setupId}" is neither in the dataset nor a preset (${Object.keys(SETUP_PRESETS).join(', ')})`,
+        );
       }
       const task = s.tasks.start(
-        { kind: 'dataset.import', title: `Import ${input.format} from ${path.basename(input.path)}`, uses: ['dataset'] },
+        {
+          kind: 'dataset.import',
+          title: `Import ${input.format} from ${path.basename(input.path)}`,
+          uses: ['dataset'],
+        },
         (ctx) =>
           datasetCall(async () => {
             // A preset setup is added for the import and taken out again if the import fails: all or nothing.
@@ -186,7 +194,10 @@ export function datasetHandlers(s: Services): HandlersOf<typeof datasetProcedure
                 onProgress: (p) => ctx.progress(p.done, p.total || undefined, p.phase),
               });
             } catch (err) {
-              if (addPreset) d.db.prepare('DELETE FROM setups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM stacks WHERE setup_id = ?)').run(input.setupId, input.setupId);
+              if (addPreset)
+                d.db
+                  .prepare('DELETE FROM setups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM stacks WHERE setup_id = ?)')
+                  .run(input.setupId, input.setupId);
               throw err;
             }
           }),

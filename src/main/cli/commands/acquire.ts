@@ -30,14 +30,19 @@ interface AcquireOpts {
 
 function simSummary(r: SimGenerationResult): string {
   const lines = r.slides.map(
-    (s) => `  ${s.slide.padEnd(40)} ${s.state.padEnd(10)} run ${s.runId ?? '-'}  ${s.stacks} stacks  ${s.planesStored} planes`,
+    (s) =>
+      `  ${s.slide.padEnd(40)} ${s.state.padEnd(10)} run ${s.runId ?? '-'}  ${s.stacks} stacks  ${s.planesStored} planes`,
   );
-  return [`synthetic generation ${r.state}: ${r.stacks} stacks, ${r.planesStored}/${r.planesTotal} planes`, ...lines].join('\n');
+  return [
+    `synthetic generation ${r.state}: ${r.stacks} stacks, ${r.planesStored}/${r.planesTotal} planes`,
+    ...lines,
+  ].join('\n');
 }
 
 function acquireSummary(r: AcquireResult): string {
   const lines = r.stacks.map(
-    (s) => `  stack ${s.id} (position ${s.positionIndex}): z_focus ${s.zFocusUm?.toFixed(3) ?? '?'} um, QC ${s.qc}${s.flags.length ? ` (${s.flags.join(', ')})` : ''}`,
+    (s) =>
+      `  stack ${s.id} (position ${s.positionIndex}): z_focus ${s.zFocusUm?.toFixed(3) ?? '?'} um, QC ${s.qc}${s.flags.length ? ` (${s.flags.join(', ')})` : ''}`,
   );
   return [`run ${r.runId} ${r.state}: ${r.planesStored}/${r.planesTotal} planes`, ...lines].join('\n');
 }
@@ -49,9 +54,15 @@ export function registerAcquire(program: Command): void {
       'acquire defocus stacks into a dataset: on the microscope in use, or (--sim) a synthetic training set rendered by the virtual microscope over many slides and positions with domain randomisation',
     )
     .requiredOption('--db <file>', 'dataset file (.sqlite; created when missing, images beside it)')
-    .option('--sim', 'synthetic generation on the virtual microscope (every random choice and the true focus are recorded)')
+    .option(
+      '--sim',
+      'synthetic generation on the virtual microscope (every random choice and the true focus are recorded)',
+    )
     .option('--setup <id>', 'optical setup (--sim: 20x or 40x; default 20x / the microscope in use)')
-    .option('--slides <dir>', '--sim: a folder of slide images (every image in it) or one image; default: the shipped slide')
+    .option(
+      '--slides <dir>',
+      '--sim: a folder of slide images (every image in it) or one image; default: the shipped slide',
+    )
     .option('--slides-list <file>', '--sim: a text file naming the slides to use, one per line')
     .option('--exclude <names>', '--sim: slide names to hold out (comma-separated, repeatable)', collectList, [])
     .option('--grid <NxM>', 'lateral positions, N along x by M along y', '1x1')
@@ -112,7 +123,9 @@ export function registerAcquire(program: Command): void {
             const runs = await run.api.invoke('acquisition.resumable');
             if (runs.length === 0) throw new CliError(`no interrupted acquisition run in ${db}`);
             const last = runs[runs.length - 1];
-            process.stderr.write(`resuming run ${last.runId} (${last.slideName ?? '?'}: ${last.planesDone}/${last.planesTotal} planes)\n`);
+            process.stderr.write(
+              `resuming run ${last.runId} (${last.slideName ?? '?'}: ${last.planesDone}/${last.planesTotal} planes)\n`,
+            );
             return runTask(run, 'acquisition.resume', { runId: last.runId });
           }
           const status = await run.api.invoke('hardware.status');

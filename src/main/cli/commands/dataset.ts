@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import type { DatasetStats } from '../../../shared/dataset';
-import { printJson, withApi } from '../context';
+import { CliError, printJson, withApi } from '../context';
 import { existingDb, parseNumber } from '../dataset-args';
 
 function statsText(s: DatasetStats): string {
   return [
     `slides ${s.slides}, stacks ${s.stacks}, images ${s.images} (schema ${s.schemaVersion})`,
-    ...s.bySetup.map((b) => `  setup ${b.setupId.padEnd(8)} ${String(b.stacks).padStart(6)} stacks ${String(b.images).padStart(8)} images  ${b.name}`),
+    ...s.bySetup.map(
+      (b) =>
+        `  setup ${b.setupId.padEnd(8)} ${String(b.stacks).padStart(6)} stacks ${String(b.images).padStart(8)} images  ${b.name}`,
+    ),
     `QC: pass ${s.stacksByVerdict.pass}, warn ${s.stacksByVerdict.warn}, fail ${s.stacksByVerdict.fail}, unlabelled ${s.stacksByVerdict.unlabelled}`,
     `operator: auto ${s.stacksByOperator.auto}, accepted ${s.stacksByOperator.accepted}, overridden ${s.stacksByOperator.overridden}, excluded ${s.stacksByOperator.excluded}`,
     `runs ${s.runs.total} (${Object.entries(s.runs.byState)
@@ -51,23 +54,36 @@ export function registerDataset(program: Command): void {
           }),
         { databasePath: db },
       );
-      if (o.json) return printJson({ total: page.total, offset: page.offset, stacks: page.stacks.map(({ thumbnail: _t, ...s }) => s) });
+      if (o.json)
+        return printJson({
+          total: page.total,
+          offset: page.offset,
+          stacks: page.stacks.map(({ thumbnail: _t, ...s }) => s),
+        });
       const rows = page.stacks.map(
         (s) =>
           `${String(s.id).padStart(6)}  ${s.setupId.padEnd(6)} ${s.slideName.slice(0, 30).padEnd(30)} ${String(s.nImages).padStart(4)}  ${s.zFocusUm === null ? '      -' : s.zFocusUm.toFixed(3).padStart(7)}  ${(s.qcVerdict ?? '-').padEnd(5)} ${s.operatorStatus.padEnd(10)} ${s.qcFlags.join(',')}`,
       );
       process.stdout.write(
-        [`    id  setup  slide                          planes z_focus  QC    operator   flags`, ...rows, `${page.stacks.length} of ${page.total} stacks`].join('\n') + '\n',
+        [
+          `    id  setup  slide                          planes z_focus  QC    operator   flags`,
+          ...rows,
+          `${page.stacks.length} of ${page.total} stacks`,
+        ].join('\n') + '\n',
       );
     });
 
   dataset
     .command('label-from-truth')
     .description("synthetic stacks: label from the simulator's true best focus (the sharpness fit is kept as QC)")
+    .option('--kind <kind>', 'which samples: unstained (phase objects, where sharpness fails) or all', 'unstained')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .action(async (o: { kind: string; json?: boolean }, cmd: Command) => {
       const db = existingDb((cmd.optsWithGlobals() as { db: string }).db);
-      const r = await withApi(({ api }) => api.invoke('dataset.labelFromSimTruth'), { databasePath: db });
+      if (o.kind !== 'unstained' && o.kind !== 'all')
+        throw new CliError(`--kind must be unstained or all, not ${o.kind}`, 2);
+      const kinds: Array<'stained' | 'unstained'> = o.kind === 'all' ? ['stained', 'unstained'] : ['unstained'];
+      const r = await withApi(({ api }) => api.invoke('dataset.labelFromSimTruth', { kinds }), { databasePath: db });
       if (o.json) return printJson(r);
       process.stdout.write(
         `${r.relabelled} stacks labelled from the simulator's truth, ${r.skipped} left as they were; ` +

@@ -24,7 +24,9 @@ interface ImportOpts {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('import a foreign layout into the dataset, all or nothing, labelled d = z - z_focus (fitted where not given)')
+    .description(
+      'import a foreign layout into the dataset, all or nothing, labelled d = z - z_focus (fitted where not given)',
+    )
     .argument('<path>', 'folder (or TIFF file) to import')
     .requiredOption('--db <file>', 'dataset file (.sqlite; created when missing)')
     .requiredOption('--format <format>', `layout: ${IMPORT_FORMATS.join(' | ')}`)
@@ -47,8 +49,10 @@ export function registerImport(program: Command): void {
       if (!(IMPORT_FORMATS as readonly string[]).includes(o.format)) {
         throw new CliError(`--format must be one of ${IMPORT_FORMATS.join(', ')}, not ${o.format}`, 2);
       }
-      if (o.value !== 'defocus' && o.value !== 'z') throw new CliError(`--value must be defocus or z, not ${o.value}`, 2);
-      const sign = o.defocusSign === undefined ? undefined : parseNumber('--defocus-sign', o.defocusSign, { int: true });
+      if (o.value !== 'defocus' && o.value !== 'z')
+        throw new CliError(`--value must be defocus or z, not ${o.value}`, 2);
+      const sign =
+        o.defocusSign === undefined ? undefined : parseNumber('--defocus-sign', o.defocusSign, { int: true });
       if (sign !== undefined && sign !== 1 && sign !== -1) throw new CliError('--defocus-sign must be 1 or -1', 2);
       const task = await withApi(
         (run) =>
@@ -74,7 +78,11 @@ export function registerImport(program: Command): void {
           `  stack ${s.id} ${s.slideName} / ${s.key}: ${s.planes} planes, z_focus ${s.zFocusUm?.toFixed(3) ?? '?'} um (${s.zFocusSource}), QC ${s.qc}${s.flags.length ? ` (${s.flags.join(', ')})` : ''}`,
       );
       process.stdout.write(
-        [`imported ${r.images} images in ${r.stacks.length} stacks (run ${r.runId})`, ...lines, ...(r.ignored.length ? [`ignored: ${r.ignored.join(', ')}`] : [])].join('\n') + '\n',
+        [
+          `imported ${r.images} images in ${r.stacks.length} stacks (run ${r.runId})`,
+          ...lines,
+          ...(r.ignored.length ? [`ignored: ${r.ignored.join(', ')}`] : []),
+        ].join('\n') + '\n',
       );
     });
 }

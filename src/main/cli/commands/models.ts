@@ -14,7 +14,9 @@ export function registerModels(program: Command): void {
       if (opts.json) return printJson(list);
       if (!list.length) return void process.stdout.write('no models found\n');
       for (const m of list) {
-        process.stdout.write(`${m.valid ? 'ok ' : 'BAD'} ${m.id.padEnd(20)} ${(m.setupId ?? '—').padEnd(5)} ${m.path}${m.error ? `  (${m.error})` : ''}\n`);
+        process.stdout.write(
+          `${m.valid ? 'ok ' : 'BAD'} ${m.id.padEnd(20)} ${(m.setupId ?? '—').padEnd(5)} ${m.path}${m.error ? `  (${m.error})` : ''}\n`,
+        );
       }
     });
 
@@ -46,7 +48,9 @@ export function registerModels(program: Command): void {
     .option('--replace', 'overwrite a user model with the same id')
     .option('--json', 'print JSON')
     .action(async (path: string, opts: { replace?: boolean; json?: boolean }) => {
-      const m = await withApi(({ api }) => api.invoke('models.import', { path: resolve(path), replace: Boolean(opts.replace) }));
+      const m = await withApi(({ api }) =>
+        api.invoke('models.import', { path: resolve(path), replace: Boolean(opts.replace) }),
+      );
       if (opts.json) return printJson(m);
       process.stdout.write(`imported ${m.id} -> ${m.path}\n`);
     });

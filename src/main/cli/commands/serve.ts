@@ -15,7 +15,8 @@ export function registerServe(program: Command): void {
     .option('--json', 'print {"url", "token", "host", "port"} as JSON instead of a sentence')
     .action(async (opts: { port: string; host: string; json?: boolean }) => {
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0..65535, not ${opts.port}`, 2);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliError(`--port must be 0..65535, not ${opts.port}`, 2);
       const staticDir = rendererDir();
       const hasUi = existsSync(join(staticDir, 'index.html'));
       const services = await createServices({ frontDoor: 'browser' });
@@ -37,7 +38,9 @@ export function registerServe(program: Command): void {
         process.stdout.write(`API: ${server.url}api/<method> with "Authorization: Bearer ${server.token}"\n`);
         if (!hasUi) process.stdout.write('The UI is not built (run `npm run build`); only the API is served.\n');
         if (opts.host !== '127.0.0.1' && opts.host !== 'localhost') {
-          process.stdout.write(`Listening on ${opts.host}: anyone on that network with the token can drive the stage.\n`);
+          process.stdout.write(
+            `Listening on ${opts.host}: anyone on that network with the token can drive the stage.\n`,
+          );
         }
       }
       const shutdown = async () => {

@@ -40,7 +40,11 @@ class AppState {
     api.on('hardware.connection', (c) => {
       this.hardware = c;
       // The profile name in the status bar comes with `info`.
-      if (c.state === 'connected') void api.invoke('info').then((i) => (this.info = i), () => undefined);
+      if (c.state === 'connected')
+        void api.invoke('info').then(
+          (i) => (this.info = i),
+          () => undefined,
+        );
     });
   }
 
