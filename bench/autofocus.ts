@@ -179,6 +179,7 @@ async function runTrial(
       computeMs.push(e.computeMs);
       return e;
     },
+    magnitudeOnly: predictor.card?.output.target === 'magnitude',
   });
   return {
     method,

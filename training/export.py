@@ -130,7 +130,8 @@ def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sh
                   "height": size_px, "width": size_px,
                   "mean": [float(v) for v in state["normalisation"]["mean"]],
                   "std": [float(v) for v in state["normalisation"]["std"]]},
-        "output": {"name": OUTPUT_NAME, "shape": [-1, 1], "unit": "um", "convention": CONVENTION},
+        "output": {"name": OUTPUT_NAME, "shape": [-1, 1], "unit": "um", "convention": CONVENTION,
+                   "target": state.get("target", "signed")},
         "optics": optics,
         "training": {
             "framework": training["framework"], "command": training["command"], "seed": training["seed"],

@@ -8,6 +8,7 @@ Several GPUs / processes: torchrun --nproc_per_node=K -m training.train ... (DDP
 Writes <run dir>/last.pt (resume), best.pt (export), history.jsonl and summary.json.
 """
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -46,6 +47,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--gamma", type=float, default=0.5, help="StepLR factor (default 0.5)")
     parser.add_argument("--patience", type=int, default=6,
                         help="stop after this many epochs without a better test loss (0 = never; default 6)")
+    parser.add_argument("--target", choices=("signed", "magnitude"), default="signed",
+                        help="what the network regresses: the signed defocus d (default, the paper's), or |d| when "
+                             "the training images carry no usable cue to the side of focus; the autofocus loop then "
+                             "finds the side with its first move (docs/training.md)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: the CPUs this process may use)")
@@ -92,6 +97,11 @@ class Run:
         export = read_export(args.data)
         rows = select_rows(export.rows, args.setup)
         check_split(rows)
+        if resume_state and resume_state.get("target", "signed") != args.target:
+            raise TrainingError("resume_target", f"{self.last_path} was trained with --target "
+                                                 f"{resume_state.get('target', 'signed')}, not {args.target}")
+        if args.target == "magnitude":
+            rows = [dataclasses.replace(r, defocus_um=abs(r.defocus_um)) for r in rows]
         train_rows = _subset([r for r in rows if r.split == "train"], args.max_train, args.seed)
         test_rows = _subset([r for r in rows if r.split == "test"], args.max_test, args.seed + 1)
         self.train_rows, self.test_rows = train_rows, test_rows
@@ -252,6 +262,7 @@ class Run:
             "parameters": count_parameters(self.core),
             "normalisation": {"mean": list(self.mean), "std": list(self.std)},
             "label_stats": self.label_stats,
+            "target": args.target,
             "augment": self.augment.to_dict() if self.augment else None,
             "dataset": self.dataset_info,
             "training": {

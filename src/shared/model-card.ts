@@ -32,6 +32,11 @@ export const modelCardOutputSchema = z.object({
   shape: z.tuple([z.literal(-1), z.literal(1)]),
   unit: z.literal('um'),
   convention: z.string(),
+  /**
+   * What the network regresses: the signed defocus d, or its magnitude |d| (a model trained where the images carry
+   * no usable cue to the side of focus). With a magnitude model the autofocus loop finds the side with its first move.
+   */
+  target: z.enum(['signed', 'magnitude']).default('signed'),
 });
 
 export const modelCardOpticsSchema = z.object({

@@ -1,5 +1,7 @@
 /** Starts `focus-station serve` as a real child process (browser mode) and returns its URL and token. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface ServeProcess {
@@ -12,8 +14,10 @@ export interface ServeProcess {
 
 export async function startServeProcess(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const bin = join(__dirname, '..', '..', 'bin', 'focus-station.js');
+  // A fresh data folder unless the test brings one: a profile remembered by an earlier run must not leak in.
+  const dataDir = env.FOCUS_STATION_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'focus-station-serve-'));
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--json', ...extraArgs], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, FOCUS_STATION_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -45,7 +45,7 @@ def test_card_follows_the_format(exported):
     assert len(card["input"]["mean"]) == 3 and all(s > 0 for s in card["input"]["std"])
     assert card["output"] == {"name": "defocus_um", "shape": [-1, 1], "unit": "um",
                               "convention": "d = z - z_focus; +z moves the objective away from the sample; "
-                                            "autofocus moves by -d"}
+                                            "autofocus moves by -d", "target": "signed"}
     assert card["optics"] == {"setup_id": "20x", "magnification": 20, "na": 0.75, "immersion_index": 1.0,
                               "pixel_size_um": 0.1725}
     training = card["training"]

@@ -130,3 +130,18 @@ def test_progress_bar_shows_loss_rate_and_eta():
     assert len(lines) == 2 and "\r" not in stream.getvalue()
     assert "50/100 loss 1.25" in lines[0] and "img/s ETA " in lines[0] and "run ETA " in lines[0]
     assert lines[1].startswith("epoch 1/3 train [########################] 100/100 loss 0.5")
+
+
+def test_magnitude_target_trains_on_absolute_defocus(patch_export, tmp_path):
+    out = str(tmp_path / "magnitude")
+    args = train.parse_args(train_args(patch_export, out, "--epochs", "1", "--target", "magnitude"))
+    run = train.Run(args, [], _single_process())
+    signed = train.Run(train.parse_args(train_args(patch_export, str(tmp_path / "s"), "--epochs", "1")), [],
+                       _single_process())
+    assert any(r.defocus_um < 0 for r in signed.train_rows)
+    assert [r.defocus_um for r in run.train_rows] == [abs(r.defocus_um) for r in signed.train_rows]
+    assert all(label >= 0 for _, label in (run.test_set[i] for i in range(len(run.test_set))))
+    run.fit()
+    assert ckpt.load(os.path.join(out, ckpt.LAST))["target"] == "magnitude"
+    # A run cannot switch targets on resume.
+    assert train.main(train_args(patch_export, out, "--epochs", "2", "--resume")) == 2

@@ -40,15 +40,19 @@ export interface RandomizationRanges {
 /**
  * Why the aberration and phase ranges: the sign of defocus is carried by asymmetries between the planes above and
  * below focus. Two are physical and survive in real slides:
- * - Phase: tissue is denser than its mounting medium (and cells than water), so its phase is positive everywhere; a
- *   4 um section with dn = 0.02-0.05 carries about 0.5-1.5 rad. It dominates near focus (contrast reversal).
+ * - Phase: tissue is denser than its mounting medium (and cells than water), so its phase is positive everywhere.
+ *   A stained section mounted in a medium of nearly its own index (dn ~ 0.005-0.02 over 4 um) carries 0.1-0.6 rad;
+ *   unstained cells in water more (drawn separately below). It dominates near focus (contrast reversal).
  * - Spherical aberration: a dry objective is corrected for 0.17 mm of cover glass, but a mounted section lies under
  *   the coverslip AND a layer of mounting medium (n ~ 1.52, 5-30 um), so the glass-equivalent path is almost always
  *   longer than designed (coverslip tolerance +-10 um on top). Extra glass dt gives W040 = (dt/lambda)(1/n - 1/n^3)
  *   NA^4 / 8 waves, positive in this pupil's convention (about +0.027 waves per um at NA 0.75): the star-test
  *   asymmetry that tells the two sides apart far from focus. A symmetric random SA would teach nothing and drown the
  *   phase cue; the range below is biased like real slides, with a small negative tail for thin coverslips.
- * Measured on HE_L1 at 20x (nuclei contrast at -3/+3 um): phase 0.3 -> 20.8/22.0, phase 1.5 -> 18.5/24.7.
+ * Measured on HE_L1 at 20x (nuclei contrast at -3/+3 um): phase 0.3 -> 20.8/22.0, phase 1.5 -> 18.5/24.7. A stained
+ * range up to 1.5 rad was tried and dropped: it moves the sharpest plane by up to 0.35 um from the aberration-only best
+ * focus (phase-absorption cross term, odd in z), so sharpness labels and simulator truth no longer agreed within
+ * 0.25 um (test/integration/app-dataset/sim-export.test.ts: 15/20 stacks), and it did not teach LDSE-NET the sign.
  */
 export const DEFAULT_RANGES: RandomizationRanges = {
   naDelta: 0.03,
@@ -56,7 +60,7 @@ export const DEFAULT_RANGES: RandomizationRanges = {
   glassExcessUm: [-5, 20],
   stainVectorJitter: 0.06,
   stainAmount: [0.75, 1.25],
-  phaseScaleRad: [0.3, 1.5],
+  phaseScaleRad: [0.1, 0.6],
   whiteFraction: [0.45, 0.9],
   exposureMs: [2, 30],
   readNoiseE: [1.5, 6],

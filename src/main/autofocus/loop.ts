@@ -33,6 +33,7 @@ import {
   type ClassicResult,
 } from './classic';
 import { moveBacklashAware, planMove, sleep } from './move';
+import { FIRST_GUESS, MIN_TRACKING, readSide } from './side';
 
 export interface AutofocusDevices {
   camera: Camera;
@@ -53,6 +54,8 @@ export interface RunOptions {
   method: AutofocusMethod;
   /** Required for the network method. */
   estimate?: FrameEstimator;
+  /** The estimator reads |d| only (a magnitude model): the loop finds the side of focus by moving (side.ts). */
+  magnitudeOnly?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Passes of the fallback search (default coarse-to-fine around the start). */
@@ -86,8 +89,7 @@ export interface RunTrace {
   firstFrame: Frame | null;
 }
 
-/** Below this fraction of a move showing up in the estimates, the model is not following the stage. */
-export const MIN_TRACKING = 0.3;
+export { MIN_TRACKING };
 
 /**
  * Does the verify estimate agree with the move just made? `previousUm` is the estimate before the move, `movedUm` the
@@ -169,6 +171,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
   let previous: { defocusUm: number; movedUm: number } | null = null;
   let fallbackReason: string | null = null;
   let last: Estimate | null = null;
+  let belief = FIRST_GUESS;
   for (;;) {
     checkCancelled(o.signal);
     s.progress(s.images === 0 ? 'Estimating defocus' : 'Verifying');
@@ -194,8 +197,17 @@ async function runNet(s: RunState): Promise<RunTrace> {
       break;
     }
     last = est;
-    const d = est.defocusUm;
-    if (previous) {
+    let d = est.defocusUm;
+    if (o.magnitudeOnly) {
+      const prior = previous && { magnitudeUm: Math.abs(previous.defocusUm), movedUm: previous.movedUm };
+      const step = readSide(belief, d, prior, cfg.toleranceUm);
+      belief = step.belief;
+      d = step.defocusUm;
+      if (step.disagreement) {
+        fallbackReason = step.disagreement;
+        break;
+      }
+    } else if (previous) {
       const disagreement = verifyDisagreement(previous.defocusUm, d, cfg.toleranceUm, previous.movedUm);
       if (disagreement) {
         fallbackReason = disagreement;

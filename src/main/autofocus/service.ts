@@ -211,6 +211,7 @@ export class AutofocusService {
       estimate: predictor
         ? (frame) => estimateFrame(frame, predictor!, { maxPatches: settings.maxPatches })
         : undefined,
+      magnitudeOnly: predictor?.card?.output.target === 'magnitude',
       signal: control.signal,
       onProgress: control.onProgress,
     });

@@ -17,6 +17,8 @@ export interface ModelEvaluation {
   model: string;
   name: string;
   architecture: string;
+  /** What the model reads: the signed defocus, or its magnitude (focusing error then against |d|). */
+  target: 'signed' | 'magnitude';
   card_path: string;
   n_patches: number;
   n_images: number;
@@ -204,7 +206,7 @@ export async function evaluateModel(
     );
   }
   const dof = depthOfFieldUm(info.card.optics);
-  const m = focusMetrics(samples.predicted, samples.truth, dof);
+  const m = focusMetrics(samples.predicted, samples.truth, dof, info.card.output.target === 'magnitude');
   const timingBatch = options.batchSize ?? 32;
   let msPerPatch: number | null = null;
   let msPerFrame: number | null = null;
@@ -227,6 +229,7 @@ export async function evaluateModel(
     model: info.id,
     name: info.name,
     architecture: info.architecture,
+    target: info.card.output.target,
     card_path: info.cardPath,
     n_patches: m.n,
     n_images: nImages,

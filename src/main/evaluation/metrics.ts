@@ -53,7 +53,16 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export function focusMetrics(predicted: ArrayLike<number>, truth: ArrayLike<number>, dofUm?: number): FocusMetrics {
+/**
+ * `magnitude`: the model reads |d| (card output.target "magnitude"): its focusing error is against |d|, while the
+ * ranges and the sign-error rate stay on the signed truth, so the table shows plainly that it cannot tell the side.
+ */
+export function focusMetrics(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  dofUm?: number,
+  magnitude = false,
+): FocusMetrics {
   const n = truth.length;
   if (predicted.length !== n) throw new RangeError(`${predicted.length} predictions for ${n} labels`);
   if (n === 0) throw new RangeError('no predictions to evaluate');
@@ -68,10 +77,11 @@ export function focusMetrics(predicted: ArrayLike<number>, truth: ArrayLike<numb
   for (let i = 0; i < n; i++) {
     const p = predicted[i];
     const t = truth[i];
-    const e = Math.abs(p - t);
+    const target = magnitude ? Math.abs(t) : t;
+    const e = Math.abs(p - target);
     errors[i] = e;
-    sq += (p - t) ** 2;
-    signed += p - t;
+    sq += (p - target) ** 2;
+    signed += p - target;
     const range = defocusRangeOf(t);
     if (range) {
       sums[range] += e;

@@ -57,7 +57,7 @@ export function markdownReport(result: EvaluationResult, plots: string[] = []): 
   );
   for (const m of models) {
     lines.push(
-      `| ${m.model} | ${m.architecture} | ${m.n_patches} | ${fmt(m.error_mean_um)} +- ${fmt(m.error_std_um)} | ` +
+      `| ${m.model} | ${m.architecture}${m.target === 'magnitude' ? ' (reads abs(d))' : ''} | ${m.n_patches} | ${fmt(m.error_mean_um)} +- ${fmt(m.error_std_um)} | ` +
         `${fmt(m.error_mean_nm, 0)} +- ${fmt(m.error_std_nm, 0)} | ${fmt(m.rmse_um)} | ${pct(m.sign_error_rate)} | ` +
         `${pct(m.within_dof)} (${fmt(m.dof_um, 2)}) | ${formatBytes(m.size_bytes)} | ${m.parameters.toLocaleString('en-US')} | ` +
         `${fmt(m.ms_per_patch, 2)} | ${m.ms_per_frame === null ? 'n/a' : `${fmt(m.ms_per_frame, 0)} (${m.patches_per_frame} patches)`} | ` +
@@ -81,6 +81,9 @@ export function markdownReport(result: EvaluationResult, plots: string[] = []): 
     lines.push(
       `- **${m.model}** (${m.name}): median error ${fmt(m.error_median_um)} um, p95 ${fmt(m.error_p95_um)} um, ` +
         `bias (mean predicted - true) ${fmt(m.bias_um)} um; ${m.n_images} images; timings with ${m.threads} threads, batch ${m.timing_batch}.` +
+        (m.target === 'magnitude'
+          ? ' A magnitude model: its focusing error is against |d|; it cannot tell the side of focus (its sign errors are the share of the other side), which the autofocus loop finds by moving.'
+          : '') +
         (m.warnings.length ? ` Warnings: ${m.warnings.join('; ')}.` : ''),
     );
   }

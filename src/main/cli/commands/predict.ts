@@ -39,7 +39,7 @@ function regionText(regions: RegionMap): string[] {
   );
 }
 
-function jsonLine(file: string, e: Estimate): Record<string, unknown> {
+function jsonLine(file: string, e: Estimate, target: 'signed' | 'magnitude'): Record<string, unknown> {
   return {
     file,
     defocus_um: e.defocusUm,
@@ -52,6 +52,8 @@ function jsonLine(file: string, e: Estimate): Record<string, unknown> {
     status: e.status,
     ...(e.reason ? { reason: e.reason } : {}),
     model: e.modelId,
+    /** "magnitude": defocus_um is |d|, the side of focus is unknown from one image. */
+    target,
     compute_ms: Math.round(e.computeMs * 10) / 10,
   };
 }
@@ -96,7 +98,7 @@ export function registerPredict(program: Command): void {
         const predictor = new OnnxPredictor(engine, await engine.load(modelRef));
         if (!opts.json) {
           process.stdout.write(
-            `model ${card.id} (${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px); images at ${pixelSizeUm} um/px\n`,
+            `model ${card.id} (${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
           );
         }
         for (const image of images) {
@@ -113,7 +115,7 @@ export function registerPredict(program: Command): void {
             continue;
           }
           if (opts.json) {
-            printJson(jsonLine(image, estimate));
+            printJson(jsonLine(image, estimate, card.output.target));
             continue;
           }
           const head =
