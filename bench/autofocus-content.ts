@@ -6,12 +6,13 @@
  *     out of focus (recall vs defocus);
  *   - blank glass (a white slide, full sensor, so the vignetted corners are in), over-exposed frames (clipped), dark
  *     frames, pure noise (uniform and Gaussian), a frame of camera noise only (very short exposure);
- *   - the real wafer stack (/work/shared/data/real-stacks, 0.286 um/px JPEGs resampled to 0.1725 um/px), by |d|.
+ *   - the real wafer stack (../shared/data/real-stacks, 0.286 um/px JPEGs resampled to 0.1725 um/px), by |d|.
  * Prints percentiles per class and the verdicts under the current thresholds.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { appRoot } from '../src/main/paths';
 import sharp from 'sharp';
 import { createVirtualMicroscope } from '../src/hardware/sim';
 import type { Frame } from '../src/hardware/types';
@@ -27,8 +28,8 @@ import { mulberry32 } from '../src/main/autofocus/random';
 import { patchPositions, prepareFrame, type PreprocessSpec } from '../src/main/inference/preprocess';
 import { samplePixelSizeUm, SETUP_PRESETS } from '../src/shared/optics';
 
-const SLIDES = '/work/shared/data/slides';
-const WAFER = '/work/shared/data/real-stacks/wafer-reflected';
+const SLIDES = path.resolve(appRoot(), '..', 'shared', 'data', 'slides');
+const WAFER = path.resolve(appRoot(), '..', 'shared', 'data', 'real-stacks', 'wafer-reflected');
 const PIXEL = samplePixelSizeUm(SETUP_PRESETS['20x']);
 const SPEC: PreprocessSpec = {
   width: 224,

@@ -39,7 +39,7 @@ function opt(name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-const SHARED_SLIDES = '/work/shared/data/slides';
+const SHARED_SLIDES = path.resolve(appRoot(), '..', 'shared', 'data', 'slides');
 const maxPatches = () => Number(opt('max-patches') ?? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches);
 const SLIDE_RE = /\.(png|jpe?g|tiff?)$/i;
 const TARGETS = { medianUm: 0.25, p95Um: 0.5, netImages: 3, sweepImages: 10, computeMs: 150 };

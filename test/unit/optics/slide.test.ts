@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OpticsError } from '../../../src/hardware/optics/errors';
 import { mirrorIndex, Slide } from '../../../src/hardware/optics/slide';
 
+const SHARED_SLIDES = path.resolve(__dirname, '../../../../shared/data/slides');
+
 let dir: string;
 
 function crc32(buf: Buffer): number {
@@ -84,7 +86,7 @@ describe('slide loading', () => {
 
   it('an image over a caller-set pixel limit', async () => {
     await expectOpticsError(
-      Slide.load('/work/shared/data/slides/HE_L1.png', { maxPixels: 100_000 }),
+      Slide.load(path.join(SHARED_SLIDES, 'HE_L1.png'), { maxPixels: 100_000 }),
       'SLIDE_TOO_LARGE',
       /limit/,
     );
@@ -100,14 +102,14 @@ describe('slide loading', () => {
 
   it('bad declared pixel size', async () => {
     await expectOpticsError(
-      Slide.load('/work/shared/data/slides/HE_L1.png', { pixelSizeUm: -1 }),
+      Slide.load(path.join(SHARED_SLIDES, 'HE_L1.png'), { pixelSizeUm: -1 }),
       'BAD_OPTION',
       /pixel size/,
     );
   });
 
   it('16-bit greyscale (BF_hiPSC) loads as linear light, replicated to R=G=B', async () => {
-    const s = await Slide.load('/work/shared/data/slides/BF_hiPSC_unstained_100x_16bit.png', { pixelSizeUm: 0.108 });
+    const s = await Slide.load(path.join(SHARED_SLIDES, 'BF_hiPSC_unstained_100x_16bit.png'), { pixelSizeUm: 0.108 });
     expect(s.info.sourceBitDepth).toBe(16);
     expect(s.info.encoding).toBe('linear');
     const r = await s.raster(0.2);
@@ -142,7 +144,7 @@ describe('slide loading', () => {
 
   it('TIFF input works', async () => {
     const f = path.join(dir, 'slide.tif');
-    await sharp('/work/shared/data/slides/HE_tcga_lung.png').tiff().toFile(f);
+    await sharp(path.join(SHARED_SLIDES, 'HE_tcga_lung.png')).tiff().toFile(f);
     const s = await Slide.load(f);
     expect(s.info.widthPx).toBe(512);
   });
