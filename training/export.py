@@ -21,6 +21,7 @@ import onnx
 import torch
 
 from .focusnet import checkpoint as ckpt
+from .focusnet.data.manifest import slide_names
 from .focusnet.errors import TrainingError
 from .focusnet.models import DISPLAY_NAMES, build_model
 
@@ -109,6 +110,16 @@ def build_optics(state: dict, override: dict) -> dict:
     return optics
 
 
+def _named(slides: list, export_dir: str) -> list:
+    """Slide names for the card (checkpoints before names were stored hold the manifest's slide ids)."""
+    info_path = os.path.join(export_dir, "dataset.json")
+    if not os.path.isfile(info_path):
+        return list(slides)
+    with open(info_path, encoding="utf-8") as handle:
+        names = slide_names(json.load(handle))
+    return sorted({names.get(str(s), str(s)) for s in slides})
+
+
 def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sha256: str, size: int) -> dict:
     best = state.get("best_metrics") or {}
     training = state["training"]
@@ -140,7 +151,8 @@ def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sh
             "final_train_loss": best.get("train_loss"), "final_test_loss": best.get("test_loss"),
             "time_s": round(float(state["time_s"]), 1), "device": training["device"],
             "dataset": {"export": dataset["export"], "n_train": dataset["n_train"], "n_test": dataset["n_test"],
-                        "train_slides": dataset["train_slides"], "test_slides": dataset["test_slides"],
+                        "train_slides": _named(dataset["train_slides"], dataset["export"]),
+                        "test_slides": _named(dataset["test_slides"], dataset["export"]),
                         "label_method": dataset["label_method"]},
         },
         "metrics": {"test_rmse_um": best.get("test_rmse_um"), "test_mae_um": best.get("test_mae_um"),

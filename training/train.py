@@ -25,7 +25,7 @@ from .focusnet import checkpoint as ckpt
 from .focusnet import distributed
 from .focusnet.data.augment import AugmentConfig
 from .focusnet.data.dataset import DefocusPatches, channel_stats
-from .focusnet.data.manifest import check_split, read_export, select_rows
+from .focusnet.data.manifest import check_split, read_export, select_rows, slide_names
 from .focusnet.engine import evaluate, train_one_epoch
 from .focusnet.errors import TrainingError
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
@@ -187,11 +187,12 @@ class Run:
                   "magnification": first.magnification, "na": first.na,
                   "immersion_index": (setup or {}).get("immersion_index", 1.0),
                   "pixel_size_um": first.pixel_size_um}
+        names = slide_names(export.info)
         return {
             "export": export.root,
             "n_train": len(self.train_set), "n_test": len(self.test_set),
-            "train_slides": sorted({r.slide_id for r in self.train_rows}),
-            "test_slides": sorted({r.slide_id for r in self.test_rows}),
+            "train_slides": sorted({names.get(r.slide_id, r.slide_id) for r in self.train_rows}),
+            "test_slides": sorted({names.get(r.slide_id, r.slide_id) for r in self.test_rows}),
             "label_method": str(export.info.get("label_method", "unknown")),
             "setup_name": (setup or {}).get("name"),
             "optics": optics, "patch_size": self.args.patch_size,

@@ -91,6 +91,11 @@ export interface RunTrace {
 
 export { MIN_TRACKING };
 
+/** The fallback searches only around the stage when the network's last reading was within this (um). */
+export const LOCAL_REFINE_MAX_UM = 2;
+/** Three planes 1 um apart (a peak at an edge extends the pass): enough for a curve fit within the depth of field. */
+export const LOCAL_PASS: ClassicPass = { halfRangeUm: 1, stepUm: 1 };
+
 /**
  * Does the verify estimate agree with the move just made? `previousUm` is the estimate before the move, `movedUm` the
  * move actually made (z after - z before), `nowUm` the estimate after it. A model that reads focus correctly sees
@@ -271,10 +276,13 @@ async function runNet(s: RunState): Promise<RunTrace> {
     });
   }
   s.progress(`Fallback search: ${fallbackReason}`);
+  // The network brought the stage close (its last reading is small) but cannot finish: a few planes around where it
+  // stopped settle it. Otherwise the search starts over around the start.
+  const near = last !== null && last.defocusUm !== null && Math.abs(last.defocusUm) <= LOCAL_REFINE_MAX_UM;
   const classic = await runClassic(
     s,
-    o.fallbackPasses ?? [COARSE_PASS, FINE_PASS],
-    s.startZUm,
+    o.fallbackPasses ?? (near ? [LOCAL_PASS] : [COARSE_PASS, FINE_PASS]),
+    near ? await safePosition(zStage, s.startZUm) : s.startZUm,
     cfg.fallbackTimeLimitMs,
   );
   const finalZ = await safePosition(zStage, classic.zBestUm);

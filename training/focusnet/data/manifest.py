@@ -202,3 +202,8 @@ def select_rows(rows: List[ImageRow], setup_id: Optional[str]) -> List[ImageRow]
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def slide_names(info: dict) -> Dict[str, str]:
+    """slide_id (as the manifest writes it) -> the slide's name, from dataset.json's "slides" list where it has one."""
+    return {str(s["id"]): str(s["name"]) for s in info.get("slides") or [] if "id" in s and "name" in s}
