@@ -24,6 +24,7 @@ import type { Frame } from '../src/hardware/types';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
 import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
 import { moveBacklashAware } from '../src/main/autofocus/move';
+import { needsRefine } from '../src/main/autofocus/side';
 import { mulberry32 } from '../src/main/autofocus/random';
 import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/inference';
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
@@ -180,6 +181,7 @@ async function runTrial(
       return e;
     },
     magnitudeOnly: predictor.card?.output.target === 'magnitude',
+    refineNearFocus: needsRefine(predictor.card, AutofocusSettings.parse({}).toleranceUm),
   });
   return {
     method,

@@ -15,7 +15,7 @@ export const AutofocusMethod = z.enum(['net', 'sweep', 'coarse-to-fine']);
 export type AutofocusMethod = z.infer<typeof AutofocusMethod>;
 
 /** Who decided the final position: the network alone, the classic search the network fell back to, or a classic run. */
-export const DecidedBy = z.enum(['net', 'net+fallback', 'sweep', 'coarse-to-fine', 'none']);
+export const DecidedBy = z.enum(['net', 'net+refine', 'net+fallback', 'sweep', 'coarse-to-fine', 'none']);
 export type DecidedBy = z.infer<typeof DecidedBy>;
 
 export const AutofocusOutcome = z.enum([

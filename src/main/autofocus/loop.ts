@@ -56,6 +56,11 @@ export interface RunOptions {
   estimate?: FrameEstimator;
   /** The estimator reads |d| only (a magnitude model): the loop finds the side of focus by moving (side.ts). */
   magnitudeOnly?: boolean;
+  /**
+   * The model is coarser than the tolerance near focus (a magnitude model whose card reports a test error above it):
+   * once it reads less than LOCAL_REFINE_MAX_UM, three planes and a curve fit finish the run (refineLocally).
+   */
+  refineNearFocus?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Passes of the fallback search (default coarse-to-fine around the start). */
@@ -219,6 +224,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
         break;
       }
     }
+    if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) return refineLocally(s, est, d);
     if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
       break;
@@ -294,6 +300,28 @@ async function runNet(s: RunState): Promise<RunTrace> {
     classic,
     residualUm: classic.zFocusUm !== null ? finalZ - classic.zFocusUm : null,
     regions: last?.regions ?? null,
+  });
+}
+
+/**
+ * The shipped magnitude models read |d| to about 0.7 um near focus (docs/eval-20x), coarser than the tolerance, and
+ * cannot tell the side there: once one reads less than LOCAL_REFINE_MAX_UM, three planes around the stage and a curve
+ * fit finish the run.
+ */
+async function refineLocally(s: RunState, est: Estimate, d: number): Promise<RunTrace> {
+  const { zStage } = s.o.devices;
+  s.progress('Refining: three planes around the stage');
+  const here = await safePosition(zStage, s.startZUm);
+  const classic = await runClassic(s, [LOCAL_PASS], here, s.o.settings.fallbackTimeLimitMs);
+  const finalZ = await safePosition(zStage, classic.zBestUm);
+  return finish(s, {
+    outcome: classic.peakFound ? 'focused' : 'step-limit',
+    message: `The network came within about ${Math.abs(d).toFixed(2)} um${s.moves.length ? ` in ${plural(s.moves.filter((m) => m.by === 'net').length, 'move')}` : ''}; a three-plane search finished (${classicMessage(classic, 'coarse-to-fine')})`,
+    decidedBy: 'net+refine',
+    fallbackReason: null,
+    classic,
+    residualUm: classic.zFocusUm !== null ? finalZ - classic.zFocusUm : null,
+    regions: est.regions,
   });
 }
 

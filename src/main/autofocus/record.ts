@@ -64,7 +64,7 @@ export function ensureRunSetup(db: Database.Database, ctx: RunContext): string {
 
 function storedMethod(trace: RunTrace): string {
   if (trace.method !== 'net') return trace.method;
-  return trace.decidedBy === 'net+fallback' ? 'net+fallback' : 'net';
+  return trace.decidedBy === 'net+fallback' || trace.decidedBy === 'net+refine' ? trace.decidedBy : 'net';
 }
 
 export async function storeRun(ds: Dataset, trace: RunTrace, ctx: RunContext): Promise<{ id: number; hard: boolean }> {

@@ -5,6 +5,7 @@
  * costs one extra image when the first guess is wrong, against the dozen of a classic search.
  */
 import { formatSignedUm } from '../../shared/autofocus';
+import type { ModelCard } from '../../shared/model-card';
 
 /** Below this fraction of a move showing up in the estimates, the model is not following the stage. */
 export const MIN_TRACKING = 0.3;
@@ -60,4 +61,10 @@ export function readSide(
     };
   }
   return { belief: next, defocusUm: next.side * m, disagreement: null };
+}
+
+/** A magnitude model whose card reports a test error above the tolerance finishes with a local search. */
+export function needsRefine(card: ModelCard | undefined, toleranceUm: number): boolean {
+  if (card?.output.target !== 'magnitude') return false;
+  return (card.metrics.test_mae_um ?? Infinity) > toleranceUm;
 }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../../src/hardware/types';
 import { runAutofocus } from '../../../src/main/autofocus/loop';
-import { FIRST_GUESS, MAX_SIDE_FLIPS, readSide } from '../../../src/main/autofocus/side';
+import { FIRST_GUESS, MAX_SIDE_FLIPS, needsRefine, readSide } from '../../../src/main/autofocus/side';
+import type { ModelCard } from '../../../src/shared/model-card';
 import { AutofocusSettings } from '../../../src/shared/autofocus';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
 import { stubEstimate } from './stubs';
@@ -59,6 +60,33 @@ describe('network loop with a magnitude model', () => {
       expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(1e-6);
     });
   }
+
+  it('a magnitude model coarse near focus: once it reads < 2 um, three planes and a fit finish the run', async () => {
+    const { camera, z, m } = await fake(-6.4);
+    // Reads |d| but never below 0.8 um (a model that cannot resolve the last micrometre).
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      magnitudeOnly: true,
+      refineNearFocus: true,
+      estimate: async (f) => stubEstimate(Math.max(0.8, Math.abs(truth(f)))),
+    });
+    expect(trace.decidedBy).toBe('net+refine');
+    expect(trace.outcome).toBe('focused');
+    expect(trace.moves.filter((mv) => mv.by === 'net').length).toBeGreaterThanOrEqual(1);
+    expect(trace.images).toBeLessThanOrEqual(3 + 3 + 5); // net readings + 3 planes (+ one edge extension at most)
+    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
+  });
+
+  it('needsRefine: only magnitude models whose card reports an error above the tolerance', () => {
+    const card = (target: 'signed' | 'magnitude', mae: number | null) =>
+      ({ output: { target }, metrics: { test_mae_um: mae } }) as unknown as ModelCard;
+    expect(needsRefine(card('magnitude', 1.1), 0.25)).toBe(true);
+    expect(needsRefine(card('magnitude', 0.1), 0.25)).toBe(false);
+    expect(needsRefine(card('signed', 1.1), 0.25)).toBe(false);
+    expect(needsRefine(undefined, 0.25)).toBe(false);
+  });
 
   it('without magnitudeOnly the same estimator is caught by the verify step below focus', async () => {
     const { camera, z } = await fake(-5.2);

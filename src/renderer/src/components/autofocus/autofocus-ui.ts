@@ -39,7 +39,13 @@ export function resultToast(r: AutofocusResult): { level: 'success' | 'warning' 
   if (r.confidence !== null) parts.push(`confidence ${r.confidence.toFixed(2)}`);
   parts.push(`${r.images} image${r.images === 1 ? '' : 's'} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   const by =
-    r.decidedBy === 'net+fallback' ? ' (classic fallback decided)' : r.decidedBy === 'net' ? '' : ` (${r.decidedBy})`;
+    r.decidedBy === 'net+fallback'
+      ? ' (classic fallback decided)'
+      : r.decidedBy === 'net+refine'
+        ? ' (network, then a three-plane refine)'
+        : r.decidedBy === 'net'
+          ? ''
+          : ` (${r.decidedBy})`;
   const level =
     r.outcome === 'focused' ? 'success' : ['stage-error', 'camera-error'].includes(r.outcome) ? 'error' : 'warning';
   return { level, message: `Autofocus${by}: ${parts.join(', ')}. ${r.message}` };
