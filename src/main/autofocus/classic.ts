@@ -18,6 +18,8 @@ import { APPROACH_OVERSHOOT_UM, clampToLimits, moveBacklashAware, sleep } from '
 export interface ClassicPass {
   halfRangeUm: number;
   stepUm: number;
+  /** Planes added beyond an edge where the peak sits (default EXTENSION_PLANES). */
+  extensionPlanes?: number;
 }
 
 export const SWEEP_PASS: ClassicPass = { halfRangeUm: 10, stepUm: 1 };
@@ -106,7 +108,13 @@ export async function classicAutofocus(o: ClassicOptions): Promise<ClassicResult
       const peak = bestPlane(pass);
       const sorted = pass.map((q) => q.z).sort((a, b) => a - b);
       const up = peak >= sorted[sorted.length - 1] - 1e-9;
-      const more = extensionPlanes(up ? sorted[sorted.length - 1] : sorted[0], up, p.stepUm, limits);
+      const more = extensionPlanes(
+        up ? sorted[sorted.length - 1] : sorted[0],
+        up,
+        p.stepUm,
+        limits,
+        p.extensionPlanes ?? EXTENSION_PLANES,
+      );
       if (!more.length) break;
       if (!up) await o.zStage.moveTo(clampToLimits(more[0] - APPROACH_OVERSHOOT_UM, limits));
       for (const z of more) {
@@ -139,10 +147,16 @@ export async function classicAutofocus(o: ClassicOptions): Promise<ClassicResult
   };
 }
 
-/** Planes added beyond an edge of a pass: EXTENSION_PLANES steps further, within the limits, ascending. */
-function extensionPlanes(edge: number, up: boolean, step: number, limits: { minUm: number; maxUm: number }): number[] {
+/** Planes added beyond an edge of a pass: `count` steps further, within the limits, ascending. */
+function extensionPlanes(
+  edge: number,
+  up: boolean,
+  step: number,
+  limits: { minUm: number; maxUm: number },
+  count: number,
+): number[] {
   const out: number[] = [];
-  for (let k = 1; k <= EXTENSION_PLANES; k++) {
+  for (let k = 1; k <= count; k++) {
     const z = edge + (up ? k : -k) * step;
     if (z >= limits.minUm - 1e-9 && z <= limits.maxUm + 1e-9) out.push(clampToLimits(z, limits));
   }

@@ -98,8 +98,11 @@ export { MIN_TRACKING };
 
 /** The fallback searches only around the stage when the network's last reading was within this (um). */
 export const LOCAL_REFINE_MAX_UM = 2;
-/** Three planes 1 um apart (a peak at an edge extends the pass): enough for a curve fit within the depth of field. */
-export const LOCAL_PASS: ClassicPass = { halfRangeUm: 1, stepUm: 1 };
+/**
+ * Three planes 1 um apart: enough for a curve fit within the depth of field. A peak at an edge adds two planes that
+ * way (twice at most), since the network already brought the focus within about 2 um.
+ */
+export const LOCAL_PASS: ClassicPass = { halfRangeUm: 1, stepUm: 1, extensionPlanes: 2 };
 
 /**
  * Does the verify estimate agree with the move just made? `previousUm` is the estimate before the move, `movedUm` the
@@ -240,7 +243,13 @@ async function runNet(s: RunState): Promise<RunTrace> {
         regions: est.regions,
       });
     }
-    if (s.moves.length >= cfg.stepLimit) {
+    // A magnitude model spends one move finding the side of focus.
+    const stepLimit = cfg.stepLimit + (o.magnitudeOnly ? 1 : 0);
+    if (s.moves.length >= stepLimit) {
+      if (o.refineNearFocus && cfg.fallback) {
+        fallbackReason = `the step limit (${plural(stepLimit, 'move')}) was reached ${formatSignedUm(d)} from focus`;
+        break;
+      }
       return finish(s, {
         outcome: 'step-limit',
         message: `Stopped after ${plural(s.moves.length, 'move')} (the step limit) with ${formatSignedUm(d)} left`,

@@ -17,6 +17,8 @@ export interface SideBelief {
   /** +1: the objective is believed above focus (d > 0, the move is downwards); -1: below. */
   side: 1 | -1;
   flips: number;
+  /** The last reading flipped the side: it was taken on the far side, where the model may saturate. */
+  justFlipped?: boolean;
 }
 
 /** The first guess: above focus. Either guess costs one image when wrong. */
@@ -43,16 +45,26 @@ export function readSide(
   const m = Math.abs(magnitudeUm);
   if (!previous) return { belief, defocusUm: belief.side * m, disagreement: null };
   const moved = Math.abs(previous.movedUm);
-  if (moved > 2 * toleranceUm && Math.abs(m - previous.magnitudeUm) < MIN_TRACKING * moved) {
+  // A residual that grew means the wrong side, even when it grew less than the move: the model saturates far from
+  // focus (the shipped ones near 9 um), so going 7 um the wrong way from -7 um may read only 9.
+  if (m > previous.magnitudeUm + toleranceUm) return flip(belief, m);
+  // After a flip the previous reading came from the far side, often beyond the model's range (it reads about 9 um at
+  // 15 um): the move back cannot be expected to show in full.
+  if (belief.justFlipped)
+    return { belief: { ...belief, justFlipped: false }, defocusUm: belief.side * m, disagreement: null };
+  if (moved > 2 * toleranceUm && previous.magnitudeUm - m < MIN_TRACKING * moved) {
     return {
       belief,
       defocusUm: belief.side * m,
       disagreement: `the verify step disagrees: the stage moved ${formatSignedUm(previous.movedUm)} but the defocus magnitude changed from ${previous.magnitudeUm.toFixed(2)} to ${m.toFixed(2)} um (the model does not follow the focus here)`,
     };
   }
-  if (m <= previous.magnitudeUm + toleranceUm) return { belief, defocusUm: belief.side * m, disagreement: null };
-  // The residual grew: the move went away from focus, which lies on the other side.
-  const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1 };
+  return { belief, defocusUm: belief.side * m, disagreement: null };
+}
+
+/** The residual grew: the move went away from focus, which lies on the other side. */
+function flip(belief: SideBelief, m: number): SideStep {
+  const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1, justFlipped: true };
   if (next.flips > MAX_SIDE_FLIPS) {
     return {
       belief: next,

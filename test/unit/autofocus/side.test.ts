@@ -28,6 +28,9 @@ describe('side of focus from a move', () => {
     expect(shrank).toMatchObject({ defocusUm: 0.5, disagreement: null, belief: { side: 1, flips: 0 } });
     const grew = readSide(first.belief, 8, { magnitudeUm: 4, movedUm: -4 }, 0.25);
     expect(grew).toMatchObject({ defocusUm: -8, disagreement: null, belief: { side: -1, flips: 1 } });
+    // Back from the far side a saturated model reads less than the move: not a disagreement right after a flip.
+    const back = readSide(grew.belief, 6.5, { magnitudeUm: 8, movedUm: 8 }, 0.25);
+    expect(back).toMatchObject({ defocusUm: -6.5, disagreement: null, belief: { side: -1, justFlipped: false } });
   });
 
   it('a magnitude that does not follow the move, or a side that keeps flipping, is a disagreement', () => {
