@@ -303,7 +303,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
   const finalZ = await safePosition(zStage, classic.zBestUm);
   return finish(s, {
     outcome: classic.peakFound ? 'focused' : 'step-limit',
-    message: `${capitalise(fallbackReason)}: a classic search decided (${classicMessage(classic, 'coarse-to-fine')})`,
+    message: `${capitalise(fallbackReason)}: a classic search decided (${classicMessage(classic, near ? 'local' : 'coarse-to-fine')})`,
     decidedBy: 'net+fallback',
     fallbackReason,
     classic,
@@ -325,7 +325,7 @@ async function refineLocally(s: RunState, est: Estimate, d: number): Promise<Run
   const finalZ = await safePosition(zStage, classic.zBestUm);
   return finish(s, {
     outcome: classic.peakFound ? 'focused' : 'step-limit',
-    message: `The network came within about ${Math.abs(d).toFixed(2)} um${s.moves.length ? ` in ${plural(s.moves.filter((m) => m.by === 'net').length, 'move')}` : ''}; a three-plane search finished (${classicMessage(classic, 'coarse-to-fine')})`,
+    message: `The network came within about ${Math.abs(d).toFixed(2)} um${s.moves.length ? ` in ${plural(s.moves.filter((m) => m.by === 'net').length, 'move')}` : ''}; a search around the stage finished (${classicMessage(classic, 'local')})`,
     decidedBy: 'net+refine',
     fallbackReason: null,
     classic,
@@ -473,8 +473,8 @@ async function safePosition(stage: ZStage, fallback: number): Promise<number> {
   }
 }
 
-function classicMessage(c: ClassicResult, method: AutofocusMethod): string {
-  const what = method === 'sweep' ? 'sweep' : 'coarse-to-fine search';
+function classicMessage(c: ClassicResult, method: AutofocusMethod | 'local'): string {
+  const what = method === 'sweep' ? 'sweep' : method === 'local' ? 'local search' : 'coarse-to-fine search';
   if (!c.peakFound) {
     return `${what} over ${plural(c.images, 'plane')} found no clear sharpness peak; moved to the sharpest plane (${c.zBestUm.toFixed(2)} um)`;
   }
