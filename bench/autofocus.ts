@@ -26,11 +26,12 @@ import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
 import { moveBacklashAware } from '../src/main/autofocus/move';
 import { needsRefine } from '../src/main/autofocus/side';
 import { mulberry32 } from '../src/main/autofocus/random';
+import { truthPredictor } from '../src/main/autofocus/truth-predictor';
 import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/inference';
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
-import { isSetupPresetId, samplePixelSizeUm, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
+import { isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
 import { runContentBench } from './autofocus-content';
 
 const args = process.argv.slice(2);
@@ -197,27 +198,6 @@ async function runTrial(
   };
 }
 
-/** Not a model: every patch reads the simulator's true defocus of the frame plus Gaussian noise (checks the loop). */
-function oraclePredictor(setup: SetupPresetId, sigma: number, seed: number): DefocusPredictor {
-  const rng = mulberry32(seed ^ 0x0ac1e);
-  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
-  return {
-    modelId: `oracle(sigma=${sigma})`,
-    spec: {
-      width: 224,
-      height: 224,
-      channels: ['R', 'G', 'B'],
-      mean: [0.5, 0.5, 0.5],
-      std: [0.25, 0.25, 0.25],
-      pixelSizeUm: samplePixelSizeUm(SETUP_PRESETS[setup]),
-    },
-    async predict({ frame, positions }) {
-      const d = frame.meta?.trueDefocusUm as number;
-      return positions.map(() => d + sigma * gauss());
-    },
-  };
-}
-
 /** A 2592x1944 frame at the model's pixel size: a sensor-sized render of the setup, mirror-extended if the sensor is smaller. */
 function toFullFrame(f: Frame, width = 2592, height = 1944): Frame {
   const c = f.channels;
@@ -347,7 +327,7 @@ async function main(): Promise<void> {
   if (oracle !== undefined) {
     const sigma = Number(oracle);
     if (!(sigma >= 0)) throw new Error(`--oracle takes the noise sigma in um, not ${oracle}`);
-    predictor = oraclePredictor(setup, sigma, seed);
+    predictor = truthPredictor({ modelId: `oracle(sigma=${sigma})`, setup, sigmaUm: sigma, seed: seed ^ 0x0ac1e });
     modelLine = `model: NONE - ORACLE predictor (the simulator's true defocus + Gaussian noise sigma ${sigma} um per patch): this checks the loop, not a network`;
   } else {
     const modelRef = await chooseModel(registry, setup);

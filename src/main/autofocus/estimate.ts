@@ -74,6 +74,21 @@ export class OnnxPredictor implements DefocusPredictor {
   }
 }
 
+/** The fields of an estimate that found nothing to predict from. */
+function noContent(reason: string, t0: number) {
+  return {
+    status: 'no-content' as const,
+    defocusUm: null,
+    confidence: 0,
+    spreadUm: null,
+    patchesUsed: 0,
+    regions: EMPTY_MAP(),
+    patches: [],
+    reason: `no focusable content: ${reason}`,
+    computeMs: performance.now() - t0,
+  };
+}
+
 export interface EstimateOptions {
   maxPatches?: number;
   thresholds?: ContentThresholds;
@@ -116,18 +131,7 @@ export async function estimateFrame(
       positions.length === 0
         ? `the frame (${frame.width}x${frame.height} px) is smaller than one ${tw}x${th} patch at the model's pixel size`
         : noContentReason(verdicts);
-    return {
-      ...base,
-      status: 'no-content',
-      defocusUm: null,
-      confidence: 0,
-      spreadUm: null,
-      patchesUsed: 0,
-      regions: EMPTY_MAP(),
-      patches: [],
-      reason: `no focusable content: ${reason} (${candidates.length} of ${positions.length} patches usable)`,
-      computeMs: performance.now() - t0,
-    };
+    return { ...base, ...noContent(`${reason} (${candidates.length} of ${positions.length} patches usable)`, t0) };
   }
   const chosen = selectPatches(candidates, maxPatches);
   const regionOfIndex = new Map(candidates.map((c) => [c.index, c.region]));
@@ -147,18 +151,7 @@ export async function estimateFrame(
     });
   });
   if (patches.length === 0) {
-    return {
-      ...base,
-      status: 'no-content',
-      defocusUm: null,
-      confidence: 0,
-      spreadUm: null,
-      patchesUsed: 0,
-      regions: EMPTY_MAP(),
-      patches: [],
-      reason: 'no focusable content: the model gave no finite prediction for any patch',
-      computeMs: performance.now() - t0,
-    };
+    return { ...base, ...noContent('the model gave no finite prediction for any patch', t0) };
   }
   const values = patches.map((p) => p.defocusUm);
   const defocusUm = median(values);

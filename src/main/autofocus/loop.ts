@@ -94,8 +94,6 @@ export interface RunTrace {
   firstFrame: Frame | null;
 }
 
-export { MIN_TRACKING };
-
 /** The fallback searches only around the stage when the network's last reading was within this (um). */
 export const LOCAL_REFINE_MAX_UM = 2;
 /**

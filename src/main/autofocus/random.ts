@@ -14,3 +14,9 @@ export function mulberry32(seed: number): () => number {
 export function mulberry32Seeded(seed: number): number {
   return mulberry32(seed)();
 }
+
+/** Seeded standard normal numbers (Box-Muller over mulberry32). */
+export function gaussian(seed: number): () => number {
+  const rng = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
+}

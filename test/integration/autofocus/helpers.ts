@@ -2,8 +2,7 @@
 import { createVirtualMicroscope, type VirtualMicroscope } from '../../../src/hardware/sim';
 import type { DefocusPredictor } from '../../../src/main/autofocus/estimate';
 import type { AutofocusHardware } from '../../../src/main/autofocus/service';
-import { mulberry32 } from '../../../src/main/autofocus/random';
-import { samplePixelSizeUm, SETUP_PRESETS } from '../../../src/shared/optics';
+import { truthPredictor as simulatorTruth } from '../../../src/main/autofocus/truth-predictor';
 
 export async function smallMicroscope(
   zStart: number,
@@ -29,21 +28,5 @@ export function hardwareOf(vm: VirtualMicroscope): AutofocusHardware {
  * "perfect model" (sign 1) and the "wrong-sign model" (sign -1).
  */
 export function truthPredictor(sign: 1 | -1, sigmaUm = 0.08, seed = 9, setup: '20x' | '40x' = '20x'): DefocusPredictor {
-  const rng = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-12))) * Math.cos(2 * Math.PI * rng());
-  return {
-    modelId: sign > 0 ? 'truth-stub' : 'wrong-sign-stub',
-    spec: {
-      width: 224,
-      height: 224,
-      channels: ['R', 'G', 'B'],
-      mean: [0.5, 0.5, 0.5],
-      std: [0.25, 0.25, 0.25],
-      pixelSizeUm: samplePixelSizeUm(SETUP_PRESETS[setup]),
-    },
-    async predict({ frame, positions }) {
-      const d = frame.meta?.trueDefocusUm as number;
-      return positions.map(() => sign * d + sigmaUm * gauss());
-    },
-  };
+  return simulatorTruth({ modelId: sign > 0 ? 'truth-stub' : 'wrong-sign-stub', sign, sigmaUm, seed, setup });
 }
