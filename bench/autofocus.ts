@@ -24,7 +24,7 @@ import type { Frame } from '../src/hardware/types';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
 import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
 import { moveBacklashAware } from '../src/main/autofocus/move';
-import { needsRefine } from '../src/main/autofocus/side';
+import { sideHandling } from '../src/main/autofocus/side';
 import { mulberry32 } from '../src/main/autofocus/random';
 import { truthPredictor } from '../src/main/autofocus/truth-predictor';
 import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/inference';
@@ -181,8 +181,7 @@ async function runTrial(
       computeMs.push(e.computeMs);
       return e;
     },
-    magnitudeOnly: predictor.card?.output.target === 'magnitude',
-    refineNearFocus: needsRefine(predictor.card, AutofocusSettings.parse({}).toleranceUm),
+    ...sideHandling(predictor.card, AutofocusSettings.parse({}).toleranceUm),
   });
   return {
     method,

@@ -154,9 +154,13 @@ def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sh
                         "train_slides": _named(dataset["train_slides"], dataset["export"]),
                         "test_slides": _named(dataset["test_slides"], dataset["export"]),
                         "label_method": dataset["label_method"]},
+            **({"pretraining": state["pretraining"]} if state.get("pretraining") else {}),
         },
         "metrics": {"test_rmse_um": best.get("test_rmse_um"), "test_mae_um": best.get("test_mae_um"),
-                    "test_error_std_um": best.get("test_error_std_um")},
+                    "test_error_std_um": best.get("test_error_std_um"),
+                    **({"test_sign_error_rate": best["test_sign_error_rate"]}
+                       if state.get("target", "signed") == "signed" and best.get("test_sign_error_rate") is not None
+                       else {})},
         "created_at": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
     }
 

@@ -68,6 +68,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--cache-mb", type=int, default=512, help="decoded full-frame cache per process (MB)")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+                        help="start from this checkpoint's weights (fine-tuning, e.g. a training.synth_train run); "
+                             "its model options and input normalisation are kept")
     parser.add_argument("--json", action="store_true", help="print the final summary as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -93,6 +96,7 @@ class Run:
         self.out = os.path.abspath(args.out)
         self.last_path, self.best_path = os.path.join(self.out, ckpt.LAST), os.path.join(self.out, ckpt.BEST)
         resume_state = self._resume_state()
+        init_state = self._init_state() if not resume_state else None
         seed_everything(args.seed)
         export = read_export(args.data)
         rows = select_rows(export.rows, args.setup)
@@ -105,9 +109,10 @@ class Run:
         train_rows = _subset([r for r in rows if r.split == "train"], args.max_train, args.seed)
         test_rows = _subset([r for r in rows if r.split == "test"], args.max_test, args.seed + 1)
         self.train_rows, self.test_rows = train_rows, test_rows
-        self._build_model(resume_state)
-        if resume_state:
-            self.mean, self.std = resume_state["normalisation"]["mean"], resume_state["normalisation"]["std"]
+        self._build_model(resume_state, init_state)
+        if resume_state or init_state:
+            source = resume_state or init_state
+            self.mean, self.std = source["normalisation"]["mean"], source["normalisation"]["std"]
         elif args.normalisation == "imagenet":
             self.mean, self.std = IMAGENET_MEAN, IMAGENET_STD
         else:
@@ -120,8 +125,9 @@ class Run:
         self.test_set = DefocusPatches(test_rows, args.patch_size, False, self.mean, self.std, None, args.seed,
                                        args.cache_mb)
         self.dataset_info = self._dataset_info(export, rows)
-        if resume_state:
-            _check_same_optics(resume_state["dataset"]["optics"], self.dataset_info["optics"])
+        if resume_state or init_state:
+            _check_same_optics((resume_state or init_state)["dataset"]["optics"], self.dataset_info["optics"])
+        self.pretraining = resume_state.get("pretraining") if resume_state else _pretraining(init_state)
         self._build_loaders()
         self.command = command_line(argv, runtime.world_size)
         self.state = {"epoch": 0, "best_epoch": 0, "best_test_loss": None, "epochs_since_best": 0,
@@ -145,14 +151,34 @@ class Run:
                                               "continue it or choose another --out")
         return None
 
-    def _build_model(self, resume_state: Optional[dict]) -> None:
+    def _init_state(self) -> Optional[dict]:
         args = self.args
-        self.options = resume_state["model_options"] if resume_state else \
+        if not args.init:
+            return None
+        state = ckpt.load(args.init)
+        if state["architecture"] != args.model or state["input_size"] != args.patch_size:
+            raise TrainingError("init_mismatch", f"{args.init} holds {state['architecture']} at "
+                                                 f"{state['input_size']} px, not {args.model} at {args.patch_size} px")
+        if state.get("target", "signed") != args.target:
+            raise TrainingError("init_target", f"{args.init} was trained with target "
+                                               f"{state.get('target', 'signed')}, not {args.target}")
+        return state
+
+    def _build_model(self, resume_state: Optional[dict], init_state: Optional[dict] = None) -> None:
+        args = self.args
+        given = resume_state or init_state
+        self.options = given["model_options"] if given else \
             {**default_options(args.model), **_json_options(args.model_options)}
+        if self.options.get("head", "linear") != "linear" and args.target != "signed":
+            raise TrainingError("model_options", f"head {self.options['head']} reads the side of focus: it needs "
+                                                 "--target signed")
         model = build_model(args.model, args.patch_size, self.options)
         labels = np.array([row.defocus_um for row in self.train_rows], dtype=np.float64)
         self.label_stats = {"mean": float(labels.mean()), "std": float(labels.std())}
         head_of(model).set_label_stats(self.label_stats["mean"], self.label_stats["std"])
+        if init_state:  # its head keeps the output scale it was trained with
+            model.load_state_dict(init_state["model_state"])
+            self.label_stats = dict(init_state["label_stats"])
         model.to(self.runtime.device)
         self.core = model
         if self.runtime.distributed:
@@ -250,7 +276,7 @@ class Run:
         mark = " *best*" if improved else ""
         sys.stderr.write(f"epoch {record['epoch']}: train loss {record['train_loss']:.5g}, test loss "
                          f"{record['test_loss']:.5g} (RMSE {record['test_rmse_um']:.4g} um, MAE "
-                         f"{record['test_mae_um']:.4g} um), lr {record['lr']:.3g}, "
+                         f"{record['test_mae_um']:.4g} um{_sign_text(record)}), lr {record['lr']:.3g}, "
                          f"{format_duration(record['epoch_time_s'])}{mark}\n")
         sys.stderr.flush()
 
@@ -264,6 +290,7 @@ class Run:
             "normalisation": {"mean": list(self.mean), "std": list(self.std)},
             "label_stats": self.label_stats,
             "target": args.target,
+            "pretraining": self.pretraining,
             "augment": self.augment.to_dict() if self.augment else None,
             "dataset": self.dataset_info,
             "training": {
@@ -334,6 +361,21 @@ def _check_same_optics(saved: dict, current: dict) -> None:
     if abs(saved["pixel_size_um"] - current["pixel_size_um"]) > 1e-6 * saved["pixel_size_um"]:
         raise TrainingError("resume_mismatch", f"the checkpoint was trained at {saved['pixel_size_um']} um/px, "
                                                f"these images are {current['pixel_size_um']} um/px")
+
+
+def _sign_text(record: dict) -> str:
+    rate = record.get("test_sign_error_rate")
+    return "" if rate is None else f", sign errors {100 * rate:.1f} %"
+
+
+def _pretraining(init_state: Optional[dict]) -> Optional[dict]:
+    """What the --init checkpoint cost, so the card can state the whole training time."""
+    if not init_state:
+        return None
+    training = init_state["training"]
+    return {"command": training["command"], "device": training["device"],
+            "time_s": round(float(init_state["time_s"]), 1), "dataset": init_state["dataset"]["export"],
+            "patches_seen": init_state["dataset"]["n_train"]}
 
 
 def _json_options(text: Optional[str]) -> dict:

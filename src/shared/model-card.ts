@@ -69,6 +69,15 @@ export const modelCardTrainingSchema = z.looseObject({
     test_slides: z.array(z.string()),
     label_method: z.string(),
   }),
+  /** A first stage the run started from (`training.train --init`), e.g. on rendered patches on a GPU. */
+  pretraining: z
+    .looseObject({
+      command: z.string(),
+      device: z.string(),
+      time_s: finite.nonnegative(),
+      dataset: z.string(),
+    })
+    .optional(),
 });
 
 /** Null where training did not measure it (e.g. a run exported before its first test pass). */
@@ -76,6 +85,8 @@ export const modelCardMetricsSchema = z.looseObject({
   test_rmse_um: finite.nonnegative().nullable(),
   test_mae_um: finite.nonnegative().nullable(),
   test_error_std_um: finite.nonnegative().nullable(),
+  /** Share of test patches with |d| >= 1 um read on the wrong side of focus (signed models; absent before 2026-11-26). */
+  test_sign_error_rate: finite.min(0).max(1).nullable().optional(),
 });
 
 /** A bare file name: the ONNX file sits beside its card. */

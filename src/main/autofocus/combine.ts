@@ -27,6 +27,19 @@ export function trimmedMean(values: ReadonlyArray<number>, fraction = 0.2): numb
   return kept.reduce((a, b) => a + b, 0) / kept.length;
 }
 
+/**
+ * The combined reading of a model whose patches guess the side (side.ts): the median magnitude, on the side most
+ * patches name (ties: the side of the signed median). A median over signed values would land between two groups
+ * of patches that agree on |d| but split on the side, and their spread would read as disagreement.
+ */
+export function combineMagnitudeAndSide(values: ReadonlyArray<number>): { defocusUm: number; spreadUm: number } {
+  const magnitudes = values.map(Math.abs);
+  const magnitude = median(magnitudes);
+  const vote = values.reduce((a, v) => a + Math.sign(v), 0);
+  const side = vote !== 0 ? Math.sign(vote) : median(values) < 0 ? -1 : 1;
+  return { defocusUm: side * magnitude, spreadUm: robustSpread(magnitudes, magnitude) };
+}
+
 export interface ConfidenceInput {
   /** Patches combined. */
   n: number;

@@ -19,6 +19,7 @@ import {
   type PreprocessSpec,
 } from '../inference/preprocess';
 import {
+  combineMagnitudeAndSide,
   confidenceOf,
   median,
   minPatchesFor,
@@ -36,6 +37,7 @@ import {
   noContentReason,
   type ContentThresholds,
 } from './content';
+import { guessesSide } from './side';
 
 export interface PredictRequest {
   frame: Frame;
@@ -154,8 +156,9 @@ export async function estimateFrame(
     return { ...base, ...noContent('the model gave no finite prediction for any patch', t0) };
   }
   const values = patches.map((p) => p.defocusUm);
-  const defocusUm = median(values);
-  const spreadUm = robustSpread(values, defocusUm);
+  const { defocusUm, spreadUm } = guessesSide(predictor.card)
+    ? combineMagnitudeAndSide(values)
+    : { defocusUm: median(values), spreadUm: robustSpread(values, median(values)) };
   const confidence = confidenceOf({
     n: values.length,
     spreadUm,

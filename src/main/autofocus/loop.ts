@@ -28,12 +28,13 @@ import {
   ClassicCancelled,
   COARSE_PASS,
   FINE_PASS,
+  sharpnessOfFrame,
   SWEEP_PASS,
   type ClassicPass,
   type ClassicResult,
 } from './classic';
 import { moveBacklashAware, planMove, sleep } from './move';
-import { FIRST_GUESS, MIN_TRACKING, readSide } from './side';
+import { FIRST_GUESS, MIN_TRACKING, readSide, type SideBelief } from './side';
 
 export interface AutofocusDevices {
   camera: Camera;
@@ -56,6 +57,8 @@ export interface RunOptions {
   estimate?: FrameEstimator;
   /** The estimator reads |d| only (a magnitude model): the loop finds the side of focus by moving (side.ts). */
   magnitudeOnly?: boolean;
+  /** The estimator's sign is a guess (a signed model with sign errors): the loop checks it by moving (side.ts). */
+  sideFromModel?: boolean;
   /**
    * The model is coarser than the tolerance near focus (a magnitude model whose card reports a test error above it):
    * once it reads less than LOCAL_REFINE_MAX_UM, three planes and a curve fit finish the run (refineLocally).
@@ -182,7 +185,8 @@ async function runNet(s: RunState): Promise<RunTrace> {
   let previous: { defocusUm: number; movedUm: number } | null = null;
   let fallbackReason: string | null = null;
   let last: Estimate | null = null;
-  let belief = FIRST_GUESS;
+  const sideChecked = o.magnitudeOnly === true || o.sideFromModel === true;
+  let belief: SideBelief = FIRST_GUESS;
   for (;;) {
     checkCancelled(o.signal);
     s.progress(s.images === 0 ? 'Estimating defocus' : 'Verifying');
@@ -209,9 +213,9 @@ async function runNet(s: RunState): Promise<RunTrace> {
     }
     last = est;
     let d = est.defocusUm;
-    if (o.magnitudeOnly) {
+    if (sideChecked) {
       const prior = previous && { magnitudeUm: Math.abs(previous.defocusUm), movedUm: previous.movedUm };
-      const step = readSide(belief, d, prior, cfg.toleranceUm);
+      const step = readSide(belief, d, prior, cfg.toleranceUm, o.sideFromModel === true);
       belief = step.belief;
       d = step.defocusUm;
       if (step.disagreement) {
@@ -225,7 +229,9 @@ async function runNet(s: RunState): Promise<RunTrace> {
         break;
       }
     }
-    if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) return refineLocally(s, est, d);
+    if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) {
+      return refineLocally(s, est, d, { z: zUm, sharpness: sharpnessOfFrame(frame, 'tenengrad') });
+    }
     if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
       break;
@@ -241,8 +247,8 @@ async function runNet(s: RunState): Promise<RunTrace> {
         regions: est.regions,
       });
     }
-    // A magnitude model spends one move finding the side of focus.
-    const stepLimit = cfg.stepLimit + (o.magnitudeOnly ? 1 : 0);
+    // A model whose side is checked may spend one move finding the side of focus.
+    const stepLimit = cfg.stepLimit + (sideChecked ? 1 : 0);
     if (s.moves.length >= stepLimit) {
       if (o.refineNearFocus && cfg.fallback) {
         fallbackReason = `the step limit (${plural(stepLimit, 'move')}) was reached ${formatSignedUm(d)} from focus`;
@@ -311,16 +317,14 @@ async function runNet(s: RunState): Promise<RunTrace> {
 }
 
 /**
- * The shipped magnitude models read |d| to about 0.7 um near focus (docs/eval-20x), coarser than the tolerance, and
- * cannot tell the side there: once one reads less than LOCAL_REFINE_MAX_UM, three planes around the stage and a curve
- * fit finish the run.
+ * The shipped models read |d| to about 1 um near focus (docs/eval-20x), coarser than the tolerance: once one reads
+ * less than LOCAL_REFINE_MAX_UM, three planes around the stage and a curve fit finish the run. The frame just
+ * estimated is the middle plane, so the search costs two new images.
  */
-async function refineLocally(s: RunState, est: Estimate, d: number): Promise<RunTrace> {
-  const { zStage } = s.o.devices;
+async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusCurvePoint): Promise<RunTrace> {
   s.progress('Refining: three planes around the stage');
-  const here = await safePosition(zStage, s.startZUm);
-  const classic = await runClassic(s, [LOCAL_PASS], here, s.o.settings.fallbackTimeLimitMs);
-  const finalZ = await safePosition(zStage, classic.zBestUm);
+  const classic = await runClassic(s, [LOCAL_PASS], here.z, s.o.settings.fallbackTimeLimitMs, [here]);
+  const finalZ = await safePosition(s.o.devices.zStage, classic.zBestUm);
   return finish(s, {
     outcome: classic.peakFound ? 'focused' : 'step-limit',
     message: `The network came within about ${Math.abs(d).toFixed(2)} um${s.moves.length ? ` in ${plural(s.moves.filter((m) => m.by === 'net').length, 'move')}` : ''}; a search around the stage finished (${classicMessage(classic, 'local')})`,
@@ -337,6 +341,7 @@ async function runClassic(
   passes: ClassicPass[],
   centerUm: number,
   timeLimitMs: number | undefined,
+  known?: FocusCurvePoint[],
 ): Promise<ClassicResult & { curve: FocusCurvePoint[] }> {
   const { o } = s;
   const by = o.method === 'net' ? 'fallback' : o.method;
@@ -346,6 +351,7 @@ async function runClassic(
     zStage: o.devices.zStage,
     centerUm,
     passes,
+    known,
     timeLimitMs: timeLimitMs ?? (o.method === 'net' ? undefined : o.settings.fallbackTimeLimitMs * 4),
     signal: o.signal,
     onFrame: (frame, p) => {

@@ -23,7 +23,7 @@ import { checkModelForSetup, mismatchMessage, type SetupOptics } from './compat'
 import { AutofocusError } from './errors';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from './estimate';
 import { runAutofocus, type RunProgress, type RunTrace } from './loop';
-import { needsRefine } from './side';
+import { sideHandling } from './side';
 import { historyRows, storeRun } from './record';
 import { loadSettings, mergeSettings, saveSettings, settingsPath } from './settings';
 
@@ -212,8 +212,7 @@ export class AutofocusService {
       estimate: predictor
         ? (frame) => estimateFrame(frame, predictor!, { maxPatches: settings.maxPatches })
         : undefined,
-      magnitudeOnly: predictor?.card?.output.target === 'magnitude',
-      refineNearFocus: needsRefine(predictor?.card, settings.toleranceUm),
+      ...sideHandling(predictor?.card, settings.toleranceUm),
       signal: control.signal,
       onProgress: control.onProgress,
     });

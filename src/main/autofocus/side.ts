@@ -1,8 +1,12 @@
 /**
- * The side of focus for a magnitude model. A model trained on |d| (the card's `output.target: "magnitude"`) reads how
- * far the focus is but not on which side. The loop assumes a side, moves towards focus on that assumption, and reads
- * again: if the residual grew, the focus is on the other side (the move went away from it), so the side flips. That
- * costs one extra image when the first guess is wrong, against the dozen of a classic search.
+ * The side of focus when the model cannot be trusted to name it.
+ * - A magnitude model (the card's `output.target: "magnitude"`) reads how far the focus is but not on which side: the
+ *   loop assumes a side (above focus).
+ * - A signed model whose card reports sign errors above SIGN_TRUSTED_RATE (e.g. 10 %: the side-magnitude LDSE-NET)
+ *   names a side, and the loop follows it until it is caught wrong; from then on the loop keeps its own belief.
+ * Either way the loop moves towards focus on that side and reads again: if the residual grew, the focus is on the
+ * other side (the move went away from it), so the side flips. That costs one extra image when the side is wrong,
+ * against the dozen of a classic search.
  */
 import { formatSignedUm } from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
@@ -21,8 +25,25 @@ export interface SideBelief {
   justFlipped?: boolean;
 }
 
-/** The first guess: above focus. Either guess costs one image when wrong. */
+/** The first guess of a magnitude model: above focus. Either guess costs one image when wrong. */
 export const FIRST_GUESS: SideBelief = { side: 1, flips: 0 };
+
+/** A signed model with at most this share of wrong sides (the issue's target) is trusted: verify, no side search. */
+export const SIGN_TRUSTED_RATE = 0.01;
+
+/**
+ * Within this of focus a side-guessing model names the side well (ldse-net-20x: 3-6 % of patches wrong within 3 um,
+ * 17-19 % beyond 4 um; docs/eval-20x/predictions.csv), so its reading names the side even after it was caught wrong
+ * far away. That also catches a move that overshot focus, which a belief kept from the far side would not.
+ */
+export const NEAR_FOCUS_SIDE_UM = 3;
+
+/** The side a reading names (modelSide models): the model's, until caught wrong; then the belief, except near focus. */
+function sideOf(belief: SideBelief, readingUm: number, modelSide: boolean): 1 | -1 {
+  if (!modelSide) return belief.side;
+  if (belief.flips > 0 && Math.abs(readingUm) > NEAR_FOCUS_SIDE_UM) return belief.side;
+  return readingUm < 0 ? -1 : 1;
+}
 
 export interface SideStep {
   belief: SideBelief;
@@ -33,25 +54,31 @@ export interface SideStep {
 }
 
 /**
- * One reading of a magnitude model. `previous` is the magnitude read before the last move and the move made
- * (z after - z before); null on the first reading.
+ * One reading. `previous` is the magnitude read before the last move and the move made (z after - z before); null on
+ * the first reading. `modelSide`: the reading's sign is the model's guess of the side (signed models).
  */
 export function readSide(
-  belief: SideBelief,
-  magnitudeUm: number,
+  current: SideBelief,
+  readingUm: number,
   previous: { magnitudeUm: number; movedUm: number } | null,
   toleranceUm: number,
+  modelSide = false,
 ): SideStep {
-  const m = Math.abs(magnitudeUm);
+  const m = Math.abs(readingUm);
+  // The side this reading names; a flip below reverses the side the last move acted on (`current`), not this one.
+  const belief: SideBelief = { ...current, side: sideOf(current, readingUm, modelSide) };
   if (!previous) return { belief, defocusUm: belief.side * m, disagreement: null };
   const moved = Math.abs(previous.movedUm);
   // A residual that grew means the wrong side, even when it grew less than the move: the model saturates far from
   // focus (the shipped ones near 9 um), so going 7 um the wrong way from -7 um may read only 9.
-  if (m > previous.magnitudeUm + toleranceUm) return flip(belief, m);
+  if (m > previous.magnitudeUm + toleranceUm) return flip(current, m);
   // After a flip the previous reading came from the far side, often beyond the model's range (it reads about 9 um at
   // 15 um): the move back cannot be expected to show in full.
-  if (belief.justFlipped)
+  if (current.justFlipped)
     return { belief: { ...belief, justFlipped: false }, defocusUm: belief.side * m, disagreement: null };
+  // A move of the full reading that left the residual where it was went away from focus too: far beyond it the model
+  // saturates (about 9 um), so +9 um read at +18 um looks the same as at +9.
+  if (moved > 2 * toleranceUm && previous.magnitudeUm - m < toleranceUm) return flip(current, m);
   if (moved > 2 * toleranceUm && previous.magnitudeUm - m < MIN_TRACKING * moved) {
     return {
       belief,
@@ -75,8 +102,24 @@ function flip(belief: SideBelief, m: number): SideStep {
   return { belief: next, defocusUm: next.side * m, disagreement: null };
 }
 
-/** A magnitude model whose card reports a test error above the tolerance finishes with a local search. */
-export function needsRefine(card: ModelCard | undefined, toleranceUm: number): boolean {
-  if (card?.output.target !== 'magnitude') return false;
-  return (card.metrics.test_mae_um ?? Infinity) > toleranceUm;
+/** How the loop treats a model's readings, from its card (the service and the benchmark both use this). */
+export interface SideHandling {
+  /** The model reads |d| only. */
+  magnitudeOnly: boolean;
+  /** The model's sign is a guess the loop checks (sign errors above SIGN_TRUSTED_RATE). */
+  sideFromModel: boolean;
+  /** The model is coarser than the tolerance: a local search finishes the run. */
+  refineNearFocus: boolean;
+}
+
+/** A signed model whose card reports more wrong sides than SIGN_TRUSTED_RATE: its sign is a guess. */
+export function guessesSide(card: ModelCard | undefined): boolean {
+  return card?.output.target === 'signed' && (card.metrics.test_sign_error_rate ?? 0) > SIGN_TRUSTED_RATE;
+}
+
+export function sideHandling(card: ModelCard | undefined, toleranceUm: number): SideHandling {
+  const magnitudeOnly = card?.output.target === 'magnitude';
+  const sideFromModel = guessesSide(card);
+  const coarse = (card?.metrics.test_mae_um ?? Infinity) > toleranceUm;
+  return { magnitudeOnly, sideFromModel, refineNearFocus: (magnitudeOnly || sideFromModel) && coarse };
 }

@@ -43,6 +43,8 @@ export interface ModelEvaluation {
   patches_per_frame: number | null;
   threads: number;
   training_time_s: number;
+  /** Time and device of the stage the training started from (card training.pretraining), or null. */
+  pretraining: { time_s: number; device: string } | null;
   final_train_loss: number | null;
   final_test_loss: number | null;
   skipped_images: number;
@@ -254,6 +256,9 @@ export async function evaluateModel(
     patches_per_frame: patchesPerFrame,
     threads: engine.threads,
     training_time_s: training.time_s,
+    pretraining: training.pretraining
+      ? { time_s: training.pretraining.time_s, device: training.pretraining.device }
+      : null,
     final_train_loss: training.final_train_loss,
     final_test_loss: training.final_test_loss,
     skipped_images: skipped.length,

@@ -61,7 +61,7 @@ export function markdownReport(result: EvaluationResult, plots: string[] = []): 
         `${fmt(m.error_mean_nm, 0)} +- ${fmt(m.error_std_nm, 0)} | ${fmt(m.rmse_um)} | ${pct(m.sign_error_rate)} | ` +
         `${pct(m.within_dof)} (${fmt(m.dof_um, 2)}) | ${formatBytes(m.size_bytes)} | ${m.parameters.toLocaleString('en-US')} | ` +
         `${fmt(m.ms_per_patch, 2)} | ${m.ms_per_frame === null ? 'n/a' : `${fmt(m.ms_per_frame, 0)} (${m.patches_per_frame} patches)`} | ` +
-        `${formatDuration(m.training_time_s)} | ${formatLoss(m.final_train_loss)} / ${formatLoss(m.final_test_loss)} |`,
+        `${formatDuration(m.training_time_s)}${m.pretraining ? ` + ${formatDuration(m.pretraining.time_s)} pretraining (${m.pretraining.device})` : ''} | ${formatLoss(m.final_train_loss)} / ${formatLoss(m.final_test_loss)} |`,
     );
   }
   lines.push('');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  combineMagnitudeAndSide,
   confidenceOf,
   median,
   minPatchesFor,
@@ -155,3 +156,18 @@ function inverseErf(x: number): number {
   }
   return p * x;
 }
+
+describe('combining patches that guess the side', () => {
+  it('takes the median magnitude on the side most patches name, and the spread of the magnitudes', () => {
+    const r = combineMagnitudeAndSide([3.1, -2.9, 3.0, 3.2, -3.05]);
+    expect(r.defocusUm).toBeCloseTo(3.05, 10);
+    expect(r.spreadUm).toBeLessThan(0.2);
+    // an even split: the signed median reads 0 um with a spread of 4.4 um; the magnitudes agree
+    const even = [3, 3, -3, -3, 3, -3.1];
+    expect(median(even)).toBe(0);
+    expect(robustSpread(even)).toBeGreaterThan(4);
+    expect(combineMagnitudeAndSide(even)).toEqual({ defocusUm: 3, spreadUm: 0 });
+    expect(combineMagnitudeAndSide([-2, -2.2, 2.1]).defocusUm).toBeCloseTo(-2.1, 10);
+    expect(combineMagnitudeAndSide([-2, 2]).defocusUm).toBe(2); // a tie: the side of the signed median (0 -> above)
+  });
+});

@@ -8,6 +8,7 @@ import {
   type EvaluationProgress,
 } from '../../../src/main/evaluation/evaluate';
 import { InferenceEngine } from '../../../src/main/inference/engine';
+import { markdownReport } from '../../../src/main/evaluation/report';
 import { ModelRegistry } from '../../../src/main/inference/registry';
 import { FIXTURES, fixture, scratchDir } from '../inference/helpers';
 import { MODEL_PIXEL_SIZE, meanNetPrediction, valueFor, writeExport, type ExportImage } from './export-fixture';
@@ -106,6 +107,7 @@ describe('evaluate on a small export with the mean-net fixture', () => {
       size_bytes: readFileSync(fixture('mean-net.onnx')).length,
       skipped_images: 1,
       training_time_s: 1.5,
+      pretraining: null,
       final_train_loss: 0.0123,
       final_test_loss: 0.0456,
     });
@@ -143,6 +145,12 @@ describe('evaluate on a small export with the mean-net fixture', () => {
     const csv = readFileSync(join(reportDir, 'predictions.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('model,image,true_defocus_um,predicted_defocus_um,error_um');
     expect(csv).toHaveLength(1 + 2 * 15);
+  });
+
+  it('names a pretraining stage in the training time', () => {
+    const m = { ...output.result.models[0], pretraining: { time_s: 231, device: 'cuda (1 x NVIDIA H200)' } };
+    const md = markdownReport({ ...output.result, models: [m] });
+    expect(md).toContain('| 2 s + 3.9 min pretraining (cuda (1 x NVIDIA H200)) |');
   });
 
   it('writes valid PNG plots with drawn content', async () => {

@@ -32,6 +32,15 @@ describe('model card schema', () => {
     expect((card as Record<string, unknown>).notes).toBe('hello');
   });
 
+  it('reads the sign-error rate of a signed model, and refuses one outside 0..1', () => {
+    const base = fixtureCard('mean-net') as Record<string, unknown> & { metrics: Record<string, unknown> };
+    const withRate = { ...base, metrics: { ...base.metrics, test_sign_error_rate: 0.125 } };
+    expect(parseModelCard(withRate).metrics.test_sign_error_rate).toBe(0.125);
+    expect(parseModelCard(base).metrics.test_sign_error_rate).toBeUndefined();
+    const bad = { ...base, metrics: { ...base.metrics, test_sign_error_rate: 12.5 } };
+    expect(errorOf(() => parseModelCard(bad)).message).toMatch(/test_sign_error_rate/);
+  });
+
   it('rejects an unknown card_version with a message naming both versions', () => {
     const err = errorOf(() => parseModelCard(fixtureCard('future-card')));
     expect(err.code).toBe('card-version');

@@ -17,10 +17,9 @@ def build_model(architecture: str, input_size: int = 224, options: Optional[dict
     options = options or {}
     if architecture == "ldse-net":
         try:
-            config = LdseConfig.from_dict(options)
-        except TypeError as error:
+            return LdseNet(LdseConfig.from_dict(options))
+        except (TypeError, ValueError) as error:
             raise TrainingError("model_options", f"bad LDSE-NET option: {error}") from error
-        return LdseNet(config)
     if architecture == "resnet50":
         return resnet50()
     if architecture == "botnet":

@@ -16,7 +16,7 @@ from typing import List, Tuple
 import torch
 from torch import nn
 
-from .head import DefocusHead
+from .head import DefocusHead, SideMagnitudeHead
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class LdseConfig:
     bottleneck_width: int = 2  # 1x1 conv produces bottleneck_width * growth_rate channels
     compression: float = 0.5
     se_reduction: int = 8
+    head: str = "linear"  # 'linear' (one value) or 'side-magnitude' (|d| and the side, head.py)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -87,6 +88,9 @@ class TanhSqueezeExcitation(nn.Module):
         return x * weights
 
 
+HEADS = {"linear": DefocusHead, "side-magnitude": SideMagnitudeHead}
+
+
 class LdseNet(nn.Module):
     def __init__(self, config: LdseConfig = LdseConfig()):
         super().__init__()
@@ -112,7 +116,9 @@ class LdseNet(nn.Module):
         # Adaptive pooling is the paper's 7x7 global average pool at 224x224 and stays valid for the small
         # patches the tests use.
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.head = DefocusHead(channels)
+        if config.head not in HEADS:
+            raise ValueError(f"head must be one of {', '.join(HEADS)}, not {config.head!r}")
+        self.head = HEADS[config.head](channels)
         self.out_channels = channels
         self._init_weights()
 

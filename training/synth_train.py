@@ -1,0 +1,252 @@
+"""Train a defocus regressor on patches the virtual microscope renders on the fly (no export needed).
+
+  /usr/bin/python3 -m training.synth_train --slides ../shared/data/slides --exclude NAME... --setup 20x
+      --model ldse-net --out <run dir> [--minutes M | --steps N] [--batch-size 128] [--lr 1e-3]
+      [--val-every N] [--val-samples 2048] [--device auto|cpu|cuda] [--seed N] [--json]
+
+Every batch is new: a random region of a random training slide, a random rendering variant (optics within
+tolerance, stain, phase, aberration, illumination, noise: training/focusnet/optics/variants.py) and a random
+defocus in -10..+10 um, labelled with the simulator's truth. A network that has to find the side of focus from
+faint asymmetries needs far more images than an export holds; this is how it gets them (on a GPU: about 2000
+patches/s). Validation uses fixed patches of the --exclude slides, drawn once from --seed + 1.
+
+Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train (training.export reads them),
+history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
+"""
+import argparse
+import json
+import math
+import os
+import shlex
+import sys
+import time
+from typing import List, Optional
+
+import torch
+
+from .focusnet import checkpoint as ckpt
+from .focusnet.errors import TrainingError
+from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
+from .focusnet.models.head import defocus_loss
+from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
+from .focusnet.optics.generator import SETUPS
+from .focusnet.engine import SIGN_MIN_UM
+from .focusnet.progress import format_duration
+from .focusnet.seeding import seed_everything
+
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python3 -m training.synth_train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--slides", required=True, help="folder of slide images (0.17 um/px, as the simulator)")
+    parser.add_argument("--exclude", nargs="*", default=[], help="slide names held out (validation only)")
+    parser.add_argument("--setup", choices=sorted(SETUPS), default="20x")
+    parser.add_argument("--model", choices=ARCHITECTURES, default="ldse-net")
+    parser.add_argument("--head", choices=("linear", "side-magnitude"), default="side-magnitude",
+                        help="LDSE-NET output head (default side-magnitude: |d| and the side, models/head.py)")
+    parser.add_argument("--out", required=True, help="run folder")
+    parser.add_argument("--minutes", type=float, default=None, help="train for this wall time (default: --steps)")
+    parser.add_argument("--steps", type=int, default=2000, help="optimizer steps when --minutes is not given")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate at the start (default 1e-3)")
+    parser.add_argument("--val-every", type=int, default=250, help="validate every N steps (default 250)")
+    parser.add_argument("--val-samples", type=int, default=2048)
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (CPU runs)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    args = parser.parse_args(argv)
+    if args.batch_size < 2 or args.val_every < 1 or args.val_samples < 16:
+        parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
+    return args
+
+
+class Validation:
+    """Fixed held-out patches and the figures the issue asks for: MAE, RMSE, by range, sign errors."""
+
+    def __init__(self, generator: PatchGenerator, n: int, batch: int, mean: torch.Tensor, std: torch.Tensor):
+        self.batches = []
+        done = 0
+        while done < n:
+            size = min(batch, n - done)
+            pixels, labels = generator.sample(size)
+            self.batches.append((((pixels - mean) / std).contiguous(), labels))
+            done += size
+
+    @torch.no_grad()
+    def run(self, model: torch.nn.Module) -> dict:
+        model.eval()
+        preds, labels = [], []
+        for x, y in self.batches:
+            preds.append(model(x).float().view(-1))
+            labels.append(y)
+        model.train()
+        p, t = torch.cat(preds), torch.cat(labels)
+        err = (p - t).abs()
+        central = t.abs() <= 5
+        signed = t.abs() >= SIGN_MIN_UM
+        return {
+            "test_loss": float(((p - t) ** 2).mean()), "test_rmse_um": float(((p - t) ** 2).mean().sqrt()),
+            "test_mae_um": float(err.mean()), "test_error_std_um": float(err.std()),
+            "test_bias_um": float((p - t).mean()), "test_mae_central_um": float(err[central].mean()),
+            "test_sign_error_rate": float((torch.sign(p[signed]) != torch.sign(t[signed])).float().mean()),
+            "n": int(t.numel()),
+        }
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        summary = train(args, argv if argv is not None else sys.argv[1:])
+    except TrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+def train(args: argparse.Namespace, argv: List[str]) -> dict:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise TrainingError("no_cuda", "--device cuda asked for, but this PyTorch build sees no CUDA device")
+    device = torch.device("cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu")
+    seed_everything(args.seed)
+    torch.use_deterministic_algorithms(False)  # FFT and gather backward kernels: speed over bit-exactness here
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.deterministic = False
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    config = GeneratorConfig(setup=args.setup)
+    pitch = config.grid()[0]
+    train_slides = load_slides(args.slides, pitch, device, exclude=args.exclude)
+    held_out = load_slides(args.slides, pitch, device, only=args.exclude) if args.exclude else train_slides
+    generator = PatchGenerator(train_slides, config, args.seed, device)
+
+    # Normalisation from rendered patches, as training.train takes it from the train split.
+    probe = torch.cat([generator.sample(args.batch_size)[0] for _ in range(4)])
+    mean = probe.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
+    std = probe.std(dim=(0, 2, 3)).view(1, 3, 1, 1)
+    validation = Validation(PatchGenerator(held_out, config, args.seed + 1, device), args.val_samples,
+                            args.batch_size, mean, std)
+
+    options = default_options(args.model)
+    if args.model == "ldse-net":
+        options["head"] = args.head
+    model = build_model(args.model, 224, options)
+    low, high = config.defocus_range_um
+    label_stats = {"mean": (low + high) / 2, "std": (high - low) / math.sqrt(12)}  # uniform labels
+    head_of(model).set_label_stats(label_stats["mean"], label_stats["std"])
+    model.to(device).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    amp = device.type == "cuda"
+
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    setup = SETUPS[args.setup]
+    state = {"epoch": 0, "best_epoch": 0, "best_test_loss": None, "epochs_since_best": 0, "stopped_early": False,
+             "time_s": 0.0, "best_metrics": None, "history": []}
+    common = {
+        "format": ckpt.CHECKPOINT_FORMAT, "version": ckpt.CHECKPOINT_VERSION, "architecture": args.model,
+        "input_size": 224, "model_options": options, "parameters": count_parameters(model),
+        "normalisation": {"mean": mean.view(-1).tolist(), "std": std.view(-1).tolist()},
+        "label_stats": label_stats, "target": "signed", "augment": None,
+        "dataset": {
+            "export": f"rendered on the fly from {os.path.abspath(args.slides)}",
+            "n_train": 0, "n_test": validation_size(validation),
+            "train_slides": sorted(s.name for s in train_slides), "test_slides": sorted(args.exclude),
+            "label_method": "d = z - z_focus (um, +z = objective away from the sample); z_focus = the simulator's "
+                            "best focus (paraxial focus moved by the spherical aberration's best-focus shift)",
+            "setup_name": setup["name"],
+            "optics": {k: setup[k] for k in ("setup_id", "magnification", "na", "immersion_index",
+                                              "pixel_size_um")},
+            "patch_size": 224,
+        },
+        "training": {
+            "framework": f"pytorch {torch.__version__}",
+            "command": "python3 -m training.synth_train " + " ".join(shlex.quote(a) for a in argv),
+            "seed": args.seed, "batch_size": args.batch_size, "optimizer": "adam", "lr": args.lr,
+            "scheduler": "cosine to 1 % over the run", "device": device_text(device), "patience": 0,
+            "max_epochs": 0,
+        },
+    }
+
+    def validate() -> None:
+        elapsed = time.monotonic() - started
+        metrics = validation.run(model)
+        state["epoch"] += 1
+        state["time_s"] = elapsed
+        record = {"epoch": state["epoch"], "step": step, "seen": seen, "lr": optimizer.param_groups[0]["lr"],
+                  "train_loss": running, **metrics, "elapsed_s": round(elapsed, 1)}
+        state["history"].append(record)
+        improved = state["best_test_loss"] is None or metrics["test_loss"] < state["best_test_loss"]
+        if improved:
+            state.update(best_epoch=state["epoch"], best_test_loss=metrics["test_loss"],
+                         best_metrics={**metrics, "train_loss": running})
+        common["dataset"]["n_train"] = seen
+        save(out, common, state, model, improved)
+        rate = seen / elapsed
+        eta = (budget_s - elapsed) if budget_s else (args.steps - step) * args.batch_size / rate
+        print(f"step {step} ({seen} patches, {rate:.0f}/s) loss {running:.3f} | held-out MAE "
+              f"{metrics['test_mae_um']:.3f} um (+-5 um: {metrics['test_mae_central_um']:.3f}), RMSE "
+              f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
+              f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    budget_s = args.minutes * 60 if args.minutes else None
+    step, seen, running = 0, 0, None
+    while True:
+        elapsed = time.monotonic() - started
+        fraction = min(1.0, elapsed / budget_s) if budget_s else step / args.steps
+        if fraction >= 1.0:
+            break
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * fraction)))
+        with torch.no_grad():
+            pixels, labels = generator.sample(args.batch_size)
+            x = ((pixels - mean) / std).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+            pred = model(x).float().view(-1)
+            loss = defocus_loss(model, pred, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        seen += labels.numel()
+        value = float(loss.detach())
+        running = value if running is None else 0.98 * running + 0.02 * value
+        if step % args.val_every == 0:
+            validate()
+    if step % args.val_every:
+        validate()  # the run's last steps count too
+    best = state["best_metrics"] or {}
+    return {"status": "done", "model": args.model, "run_dir": out, "steps": step, "patches_seen": seen,
+            "best_epoch": state["best_epoch"], "metrics": best, "time_s": round(time.monotonic() - started, 1),
+            "device": device_text(device)}
+
+
+def validation_size(validation: Validation) -> int:
+    return sum(int(y.numel()) for _, y in validation.batches)
+
+
+def save(out: str, common: dict, state: dict, model: torch.nn.Module, improved: bool) -> None:
+    weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {**common, **state, "model_state": weights}
+    if improved:
+        ckpt.save_atomic(payload, os.path.join(out, ckpt.BEST))
+    ckpt.save_atomic(payload, os.path.join(out, ckpt.LAST))
+    with open(os.path.join(out, "history.jsonl"), "w", encoding="utf-8") as handle:
+        for record in state["history"]:
+            handle.write(json.dumps(record) + "\n")
+
+
+def device_text(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda (1 x {torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
