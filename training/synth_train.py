@@ -30,7 +30,8 @@ from .focusnet.models import ARCHITECTURES, build_model, count_parameters, defau
 from .focusnet.models.head import defocus_loss
 from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
 from .focusnet.optics.generator import SETUPS
-from .focusnet.engine import SIGN_MIN_UM
+from .focusnet import distributed
+from .focusnet.engine import evaluate
 from .focusnet.progress import format_duration
 from .focusnet.seeding import seed_everything
 
@@ -62,36 +63,25 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 class Validation:
-    """Fixed held-out patches and the figures the issue asks for: MAE, RMSE, by range, sign errors."""
+    """Fixed held-out patches and the figures the issue asks for: MAE, RMSE, -5..+5 um MAE, sign errors."""
 
-    def __init__(self, generator: PatchGenerator, n: int, batch: int, mean: torch.Tensor, std: torch.Tensor):
+    def __init__(self, generator: PatchGenerator, n: int, batch: int, mean: torch.Tensor, std: torch.Tensor,
+                 runtime: distributed.Runtime):
+        self.runtime = runtime
         self.batches = []
         done = 0
         while done < n:
             size = min(batch, n - done)
             pixels, labels = generator.sample(size)
-            self.batches.append((((pixels - mean) / std).contiguous(), labels))
+            # labels as training.train's loaders give them: (N, 1) on the CPU
+            self.batches.append((((pixels - mean) / std).contiguous(), labels.view(-1, 1).cpu()))
             done += size
 
-    @torch.no_grad()
     def run(self, model: torch.nn.Module) -> dict:
-        model.eval()
-        preds, labels = [], []
-        for x, y in self.batches:
-            preds.append(model(x).float().view(-1))
-            labels.append(y)
+        """training.train's evaluation pass (engine.evaluate) over the fixed patches; leaves the model training."""
+        metrics = evaluate(model, self.batches, self.runtime)
         model.train()
-        p, t = torch.cat(preds), torch.cat(labels)
-        err = (p - t).abs()
-        central = t.abs() <= 5
-        signed = t.abs() >= SIGN_MIN_UM
-        return {
-            "test_loss": float(((p - t) ** 2).mean()), "test_rmse_um": float(((p - t) ** 2).mean().sqrt()),
-            "test_mae_um": float(err.mean()), "test_error_std_um": float(err.std()),
-            "test_bias_um": float((p - t).mean()), "test_mae_central_um": float(err[central].mean()),
-            "test_sign_error_rate": float((torch.sign(p[signed]) != torch.sign(t[signed])).float().mean()),
-            "n": int(t.numel()),
-        }
+        return metrics
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -109,9 +99,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 def train(args: argparse.Namespace, argv: List[str]) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise TrainingError("no_cuda", "--device cuda asked for, but this PyTorch build sees no CUDA device")
-    device = torch.device("cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu")
+    runtime = distributed.start(args.device)
+    if runtime.distributed:
+        raise TrainingError("no_torchrun", "training.synth_train runs in one process: start it without torchrun")
+    device = runtime.device
     seed_everything(args.seed)
     torch.use_deterministic_algorithms(False)  # FFT and gather backward kernels: speed over bit-exactness here
     if device.type == "cuda":
@@ -130,7 +121,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     mean = probe.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
     std = probe.std(dim=(0, 2, 3)).view(1, 3, 1, 1)
     validation = Validation(PatchGenerator(held_out, config, args.seed + 1, device), args.val_samples,
-                            args.batch_size, mean, std)
+                            args.batch_size, mean, std, runtime)
 
     options = default_options(args.model)
     if args.model == "ldse-net":
@@ -168,8 +159,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "framework": f"pytorch {torch.__version__}",
             "command": "python3 -m training.synth_train " + " ".join(shlex.quote(a) for a in argv),
             "seed": args.seed, "batch_size": args.batch_size, "optimizer": "adam", "lr": args.lr,
-            "scheduler": "cosine to 1 % over the run", "device": device_text(device), "patience": 0,
-            "max_epochs": 0,
+            "scheduler": "cosine to 1 % over the run", "device": distributed.describe_device(runtime),
+            "patience": 0, "max_epochs": 0,
         },
     }
 
@@ -187,10 +178,11 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
                          best_metrics={**metrics, "train_loss": running})
         common["dataset"]["n_train"] = seen
         save(out, common, state, model, improved)
+        central = metrics["test_mae_central_um"]  # None when no held-out patch lies within +-5 um
         rate = seen / elapsed
         eta = (budget_s - elapsed) if budget_s else (args.steps - step) * args.batch_size / rate
         print(f"step {step} ({seen} patches, {rate:.0f}/s) loss {running:.3f} | held-out MAE "
-              f"{metrics['test_mae_um']:.3f} um (+-5 um: {metrics['test_mae_central_um']:.3f}), RMSE "
+              f"{metrics['test_mae_um']:.3f} um (+-5 um: {float('nan') if central is None else central:.3f}), RMSE "
               f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
               f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
 
@@ -224,7 +216,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     best = state["best_metrics"] or {}
     return {"status": "done", "model": args.model, "run_dir": out, "steps": step, "patches_seen": seen,
             "best_epoch": state["best_epoch"], "metrics": best, "time_s": round(time.monotonic() - started, 1),
-            "device": device_text(device)}
+            "device": distributed.describe_device(runtime)}
 
 
 def validation_size(validation: Validation) -> int:
@@ -240,12 +232,6 @@ def save(out: str, common: dict, state: dict, model: torch.nn.Module, improved: 
     with open(os.path.join(out, "history.jsonl"), "w", encoding="utf-8") as handle:
         for record in state["history"]:
             handle.write(json.dumps(record) + "\n")
-
-
-def device_text(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda (1 x {torch.cuda.get_device_name(device)})"
-    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 if __name__ == "__main__":

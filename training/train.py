@@ -318,14 +318,7 @@ class Run:
         _write_json(os.path.join(self.out, "summary.json"), self.summary())
 
     def device_text(self) -> str:
-        runtime = self.runtime
-        if runtime.device.type == "cuda":
-            name = torch.cuda.get_device_name(runtime.device)
-            return f"cuda ({runtime.world_size} x {name}{', DDP' if runtime.distributed else ''})"
-        threads = torch.get_num_threads()
-        if runtime.distributed:
-            return f"cpu ({runtime.world_size} processes x {threads} threads, DDP gloo)"
-        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+        return distributed.describe_device(self.runtime)
 
     def summary(self) -> dict:
         state = self.state

@@ -41,6 +41,17 @@ def start(device_choice: str) -> Runtime:
     return Runtime(world_size, rank, local_rank, device)
 
 
+def describe_device(runtime: Runtime) -> str:
+    """The device line of checkpoints and cards, e.g. 'cuda (1 x NVIDIA H200)' or 'cpu (2 threads)'."""
+    if runtime.device.type == "cuda":
+        name = torch.cuda.get_device_name(runtime.device)
+        return f"cuda ({runtime.world_size} x {name}{', DDP' if runtime.distributed else ''})"
+    threads = torch.get_num_threads()
+    if runtime.distributed:
+        return f"cpu ({runtime.world_size} processes x {threads} threads, DDP gloo)"
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+
+
 def stop(runtime: Runtime) -> None:
     if runtime.distributed and dist.is_initialized():
         dist.barrier()

@@ -8,9 +8,10 @@ from torch import nn
 
 from .distributed import Runtime, all_sum
 from .models.head import defocus_loss
-
-SIGN_MIN_UM = 1.0
 from .progress import ProgressBar
+
+SIGN_MIN_UM = 1.0  # sign errors count where |d| >= this, as `focus-station evaluate` counts them
+CENTRAL_UM = 5.0  # the issue's central range, -5..+5 um
 
 
 def train_one_epoch(model: nn.Module, loader, optimizer, runtime: Runtime, progress: ProgressBar) -> float:
@@ -39,6 +40,7 @@ def evaluate(model: nn.Module, loader, runtime: Runtime) -> Dict[str, float]:
     """Test loss and the card's metrics; error = |predicted - true| (um), as `focus-station evaluate` uses."""
     model.eval()
     sq, absolute, absolute_sq, signed, count, side_wrong, side_n = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    central_absolute, central_n = 0.0, 0.0
     for patches, labels in loader:
         predicted = model(patches.to(runtime.device, non_blocking=True)).double().cpu()
         truth = labels.double()
@@ -51,13 +53,17 @@ def evaluate(model: nn.Module, loader, runtime: Runtime) -> Dict[str, float]:
         sided = truth.abs() >= SIGN_MIN_UM
         side_wrong += float((torch.sign(predicted) != torch.sign(truth))[sided].sum())
         side_n += float(sided.sum())
-    sq, absolute, absolute_sq, signed, count, side_wrong, side_n = all_sum(
-        [sq, absolute, absolute_sq, signed, count, side_wrong, side_n], runtime)
+        central = truth.abs() <= CENTRAL_UM
+        central_absolute += float(error.abs()[central].sum())
+        central_n += float(central.sum())
+    sq, absolute, absolute_sq, signed, count, side_wrong, side_n, central_absolute, central_n = all_sum(
+        [sq, absolute, absolute_sq, signed, count, side_wrong, side_n, central_absolute, central_n], runtime)
     n = max(count, 1.0)
     mae = absolute / n
     return {
-        # Sign errors for |d| >= 1 um, as `focus-station evaluate` counts them (meaningless for |d| targets).
+        # Sign errors for |d| >= 1 um (meaningless for |d| targets).
         "test_sign_error_rate": side_wrong / side_n if side_n else None,
+        "test_mae_central_um": central_absolute / central_n if central_n else None,
         "test_loss": sq / n,
         "test_rmse_um": math.sqrt(sq / n),
         "test_mae_um": mae,

@@ -120,4 +120,5 @@ def test_synth_train_writes_a_checkpoint_training_export_reads(tmp_path):
     assert state["dataset"]["optics"]["setup_id"] == "40x"
     assert math.isclose(state["dataset"]["optics"]["pixel_size_um"], 0.055)
     assert 0 <= state["best_metrics"]["test_sign_error_rate"] <= 1
+    assert state["best_metrics"]["n"] == 16  # one error per validation patch (training.train's evaluation pass)
     assert len(ckpt.load(os.path.join(out, ckpt.LAST))["history"]) == 2  # one validation per step

@@ -22,6 +22,9 @@ export interface ClassicPass {
   extensionPlanes?: number;
 }
 
+/** The sharpness metric of every classic search (the labels' choice, test-output/app-dataset/vm-metric-comparison.txt). */
+export const CLASSIC_METRIC: SharpnessMetric = 'tenengrad';
+
 export const SWEEP_PASS: ClassicPass = { halfRangeUm: 10, stepUm: 1 };
 export const COARSE_PASS: ClassicPass = { halfRangeUm: 10, stepUm: 2 };
 export const FINE_PASS: ClassicPass = { halfRangeUm: 1.5, stepUm: 0.5 };
@@ -83,7 +86,7 @@ export function passPlanes(center: number, pass: ClassicPass, limits: { minUm: n
 }
 
 export async function classicAutofocus(o: ClassicOptions): Promise<ClassicResult> {
-  const metric = o.metric ?? 'tenengrad';
+  const metric = o.metric ?? CLASSIC_METRIC;
   const t0 = performance.now();
   const limits = o.zStage.limits();
   let center = o.centerUm ?? (await o.zStage.position());

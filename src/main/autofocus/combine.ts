@@ -27,6 +27,12 @@ export function trimmedMean(values: ReadonlyArray<number>, fraction = 0.2): numb
   return kept.reduce((a, b) => a + b, 0) / kept.length;
 }
 
+/** The combined reading of a model trusted to name the side: the median and the robust spread around it. */
+export function combineSigned(values: ReadonlyArray<number>): { defocusUm: number; spreadUm: number } {
+  const defocusUm = median(values);
+  return { defocusUm, spreadUm: robustSpread(values, defocusUm) };
+}
+
 /**
  * The combined reading of a model whose patches guess the side (side.ts): the median magnitude, on the side most
  * patches name (ties: the side of the signed median). A median over signed values would land between two groups

@@ -20,12 +20,11 @@ import {
 } from '../inference/preprocess';
 import {
   combineMagnitudeAndSide,
+  combineSigned,
   confidenceOf,
-  median,
   minPatchesFor,
   regionMap,
   regionOf,
-  robustSpread,
   selectPatches,
   type Candidate,
 } from './combine';
@@ -156,9 +155,7 @@ export async function estimateFrame(
     return { ...base, ...noContent('the model gave no finite prediction for any patch', t0) };
   }
   const values = patches.map((p) => p.defocusUm);
-  const { defocusUm, spreadUm } = guessesSide(predictor.card)
-    ? combineMagnitudeAndSide(values)
-    : { defocusUm: median(values), spreadUm: robustSpread(values, median(values)) };
+  const { defocusUm, spreadUm } = (guessesSide(predictor.card) ? combineMagnitudeAndSide : combineSigned)(values);
   const confidence = confidenceOf({
     n: values.length,
     spreadUm,

@@ -26,6 +26,7 @@ import type { FocusCurvePoint } from '../../shared/dataset';
 import {
   classicAutofocus,
   ClassicCancelled,
+  CLASSIC_METRIC,
   COARSE_PASS,
   FINE_PASS,
   sharpnessOfFrame,
@@ -230,7 +231,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
       }
     }
     if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) {
-      return refineLocally(s, est, d, { z: zUm, sharpness: sharpnessOfFrame(frame, 'tenengrad') });
+      return refineLocally(s, est, d, { z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) });
     }
     if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;

@@ -3,7 +3,8 @@
  * - A magnitude model (the card's `output.target: "magnitude"`) reads how far the focus is but not on which side: the
  *   loop assumes a side (above focus).
  * - A signed model whose card reports sign errors above SIGN_TRUSTED_RATE (e.g. 10 %: the side-magnitude LDSE-NET)
- *   names a side, and the loop follows it until it is caught wrong; from then on the loop keeps its own belief.
+ *   names a side, and the loop follows it until it is caught wrong; from then on the loop keeps its own belief,
+ *   except within NEAR_FOCUS_SIDE_UM of focus, where the model names the side well.
  * Either way the loop moves towards focus on that side and reads again: if the residual grew, the focus is on the
  * other side (the move went away from it), so the side flips. That costs one extra image when the side is wrong,
  * against the dozen of a classic search.
