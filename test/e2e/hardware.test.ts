@@ -45,8 +45,12 @@ describe('Hardware page in Chromium', () => {
     await expect.poll(() => page.getByTestId('hw-profile').textContent()).toBe('Virtual microscope (20x)');
     await page.getByTestId('hw-profile-select').selectOption('virtual-microscope-40x');
     await page.getByTestId('hw-connect').click();
+    // 'connected' alone would still be the 20x link until the server's first state event arrives: wait for the new
+    // profile name, then for its state.
+    await expect
+      .poll(() => page.getByTestId('hw-profile').textContent(), { timeout: 30_000 })
+      .toBe('Virtual microscope (40x)');
     await expect.poll(() => page.getByTestId('hw-state').textContent(), { timeout: 30_000 }).toBe('connected');
-    expect(await page.getByTestId('hw-profile').textContent()).toBe('Virtual microscope (40x)');
     await expect.poll(() => page.getByTestId('hw-status-connected').textContent()).toBe('connected');
     await expect.poll(() => page.getByText('40X/0.65 air').count()).toBeGreaterThan(0);
     // The status bar (visible on every page) shows the new link.
@@ -85,6 +89,8 @@ describe('Hardware page in Chromium', () => {
     // Back to focus (the cancelled sweep left the stage where it was), then a quick depth-of-field stack.
     await page.getByTestId('hw-profile-select').selectOption('virtual-microscope-40x');
     await page.getByTestId('hw-connect').click();
+    // The button is disabled until the connect call has returned; the state shown before that is the old link's.
+    await expect.poll(() => page.getByTestId('hw-connect').isEnabled(), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => page.getByTestId('hw-state').textContent(), { timeout: 30_000 }).toBe('connected');
     await page.getByTestId('cal-depth-of-field-rangeUm').fill('4');
     await page.getByTestId('cal-depth-of-field-stepUm').fill('0.5');
