@@ -8,7 +8,7 @@
  * and whether that is the shipped model.
  *
  * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
- *          [--roi WxH|full] [--realtime] [--repeats 10] [--json]
+ *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
@@ -31,7 +31,7 @@ import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/infer
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
-import { isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
+import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
 import { runContentBench } from './autofocus-content';
 
 const args = process.argv.slice(2);
@@ -182,7 +182,17 @@ async function runTrial(
       return e;
     },
     ...sideHandling(predictor.card, AutofocusSettings.parse({}).toleranceUm),
+    depthOfFieldUm: depthOfFieldUm(vm.setup),
   });
+  if (flag('trace') && method === 'net') {
+    // Where each estimate was taken (true defocus there) and what it read, then the moves: to see how a run went.
+    const focus = vm.truth().zFocusUm;
+    const reads = trace.estimates.map(
+      (e) => `${(e.zUm - focus).toFixed(2)}:${e.estimate.defocusUm === null ? '-' : e.estimate.defocusUm.toFixed(2)}`,
+    );
+    const moves = trace.moves.map((m) => `${m.by} ${(m.fromUm - focus).toFixed(2)}->${(m.toUm - focus).toFixed(2)}`);
+    process.stderr.write(`      reads (true:read) ${reads.join(' ')}; moves ${moves.join(', ')}\n`);
+  }
   return {
     method,
     slide: t.slide,

@@ -90,6 +90,8 @@ export const Estimate = z.object({
   patches: z.array(PatchPrediction),
   /** Why the frame was refused, in words (no-content only). */
   reason: z.string().optional(),
+  /** What most refused patches were (no-content only): a blank field may only be far out of focus. */
+  refusedAs: z.enum(['blank', 'noise', 'saturated', 'dark']).optional(),
   modelId: z.string(),
   /** Tiling + filtering + inference + combination (ms). */
   computeMs: um.nonnegative(),

@@ -197,7 +197,8 @@ export function sharpnessOfFrame(frame: Frame, metric: SharpnessMetric): number 
   return sharpness(frame, metric, frame.width * frame.height > 1_000_000 ? 2 : 1);
 }
 
-function fitLabel(points: FocusCurvePoint[], metric: SharpnessMetric): Omit<FocusLabel, 'fitted'> | null {
+/** The classic fit of a few planes; the focus is null when the sharpest plane is at an end of them. */
+export function fitLabel(points: FocusCurvePoint[], metric: SharpnessMetric): Omit<FocusLabel, 'fitted'> | null {
   if (points.length === 0) return null;
   const { fitted: _fitted, ...label } = labelFocusCurve(points, metric, 'gaussian');
   void _fitted;
@@ -206,6 +207,6 @@ function fitLabel(points: FocusCurvePoint[], metric: SharpnessMetric): Omit<Focu
   return label;
 }
 
-function bestPlane(points: FocusCurvePoint[]): number {
+export function bestPlane(points: FocusCurvePoint[]): number {
   return points.reduce((a, b) => (b.sharpness > a.sharpness ? b : a)).z;
 }

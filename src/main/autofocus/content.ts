@@ -154,8 +154,8 @@ const REASONS: Record<Exclude<ContentVerdict, 'content'>, string> = {
   dark: 'the frame is dark (no light reaches the camera)',
 };
 
-/** One sentence for a frame whose tiles were refused: the most common reason among them. */
-export function noContentReason(verdicts: ReadonlyArray<ContentVerdict>): string {
+/** Why most of a frame's refused tiles were refused. */
+export function mostCommonRefusal(verdicts: ReadonlyArray<ContentVerdict>): Exclude<ContentVerdict, 'content'> {
   const counts = new Map<Exclude<ContentVerdict, 'content'>, number>();
   for (const v of verdicts) if (v !== 'content') counts.set(v, (counts.get(v) ?? 0) + 1);
   let best: Exclude<ContentVerdict, 'content'> = 'blank';
@@ -166,5 +166,10 @@ export function noContentReason(verdicts: ReadonlyArray<ContentVerdict>): string
       bestN = k;
     }
   }
-  return REASONS[best];
+  return best;
+}
+
+/** One sentence for a frame whose tiles were refused: the most common reason among them. */
+export function noContentReason(verdicts: ReadonlyArray<ContentVerdict>): string {
+  return REASONS[mostCommonRefusal(verdicts)];
 }

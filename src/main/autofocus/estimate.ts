@@ -33,6 +33,7 @@ import {
   contentVerdict,
   DEFAULT_CONTENT_THRESHOLDS,
   measureContent,
+  mostCommonRefusal,
   noContentReason,
   type ContentThresholds,
 } from './content';
@@ -76,8 +77,9 @@ export class OnnxPredictor implements DefocusPredictor {
 }
 
 /** The fields of an estimate that found nothing to predict from. */
-function noContent(reason: string, t0: number) {
+function noContent(reason: string, t0: number, refusedAs?: Estimate['refusedAs']) {
   return {
+    refusedAs,
     status: 'no-content' as const,
     defocusUm: null,
     confidence: 0,
@@ -132,7 +134,11 @@ export async function estimateFrame(
       positions.length === 0
         ? `the frame (${frame.width}x${frame.height} px) is smaller than one ${tw}x${th} patch at the model's pixel size`
         : noContentReason(verdicts);
-    return { ...base, ...noContent(`${reason} (${candidates.length} of ${positions.length} patches usable)`, t0) };
+    const refusedAs = positions.length === 0 ? undefined : mostCommonRefusal(verdicts);
+    return {
+      ...base,
+      ...noContent(`${reason} (${candidates.length} of ${positions.length} patches usable)`, t0, refusedAs),
+    };
   }
   const chosen = selectPatches(candidates, maxPatches);
   const regionOfIndex = new Map(candidates.map((c) => [c.index, c.region]));

@@ -35,6 +35,7 @@ import {
   type ClassicResult,
 } from './classic';
 import { moveBacklashAware, planMove, sleep } from './move';
+import { bracketOfVisited, refineNearFocus, type RefineResult } from './refine';
 import { FIRST_GUESS, MIN_TRACKING, readSide, type SideBelief } from './side';
 
 export interface AutofocusDevices {
@@ -65,6 +66,8 @@ export interface RunOptions {
    * once it reads less than LOCAL_REFINE_MAX_UM, three planes and a curve fit finish the run (refineLocally).
    */
   refineNearFocus?: boolean;
+  /** Depth of field of the optics (um): lets two planes settle the focus in that refinement (pair.ts). */
+  depthOfFieldUm?: number;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Passes of the fallback search (default coarse-to-fine around the start). */
@@ -99,7 +102,7 @@ export interface RunTrace {
 }
 
 /** The fallback searches only around the stage when the network's last reading was within this (um). */
-export const LOCAL_REFINE_MAX_UM = 2;
+export const LOCAL_REFINE_MAX_UM = 2.5;
 /**
  * Three planes 1 um apart: enough for a curve fit within the depth of field. A peak at an edge adds two planes that
  * way (twice at most), since the network already brought the focus within about 2 um.
@@ -140,6 +143,8 @@ class RunState {
   images = 0;
   moves: AutofocusMove[] = [];
   estimates: EstimateRecord[] = [];
+  /** Sharpness of every frame the network loop estimated: where the fallback starts when they bracket the focus. */
+  visited: FocusCurvePoint[] = [];
   firstFrame: Frame | null = null;
   constructor(
     readonly o: RunOptions,
@@ -197,8 +202,11 @@ async function runNet(s: RunState): Promise<RunTrace> {
     const zUm = await zStage.position();
     const est = await o.estimate(frame);
     s.estimates.push({ zUm, estimate: est });
+    const here: FocusCurvePoint = { z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) };
+    s.visited.push(here);
     if (est.status !== 'ok' || est.defocusUm === null) {
       if (previous === null) {
+        if (est.refusedAs === 'blank' && cfg.fallback) return searchBlankField(s, est);
         return finish(s, {
           outcome: 'no-content',
           message: `${capitalise(est.reason ?? 'no focusable content')}; nothing was moved`,
@@ -231,7 +239,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
       }
     }
     if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) {
-      return refineLocally(s, est, d, { z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) });
+      return refineLocally(s, est, d, here);
     }
     if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
@@ -299,6 +307,24 @@ async function runNet(s: RunState): Promise<RunTrace> {
   // The network brought the stage close (its last reading is small) but cannot finish: a few planes around where it
   // stopped settle it. Otherwise the search starts over around the start.
   const near = last !== null && last.defocusUm !== null && Math.abs(last.defocusUm) <= LOCAL_REFINE_MAX_UM;
+  // Far from focus, but the planes the network visited bracket it (the sharpest lies between blurrier ones): search
+  // there, not all over again around the start.
+  const bracket = !near && !o.fallbackPasses ? bracketOfVisited(s.visited) : null;
+  if (bracket) {
+    s.progress(`Fallback search around ${bracket.here.z.toFixed(2)} um: ${fallbackReason}`);
+    const refined = await refineAround(s, bracket.here, bracket.defocusUm);
+    if (refined.peakFound) {
+      return finish(s, {
+        outcome: 'focused',
+        message: `${capitalise(fallbackReason)}: the sharpest plane the network visited (${bracket.here.z.toFixed(2)} um) lay between blurrier ones, and a search around it decided (${classicMessage(refined, 'local')})`,
+        decidedBy: 'net+fallback',
+        fallbackReason,
+        classic: refined,
+        residualUm: refined.zFocusUm !== null ? refined.zBestUm - refined.zFocusUm : null,
+        regions: last?.regions ?? null,
+      });
+    }
+  }
   const classic = await runClassic(
     s,
     o.fallbackPasses ?? (near ? [LOCAL_PASS] : [COARSE_PASS, FINE_PASS]),
@@ -319,22 +345,92 @@ async function runNet(s: RunState): Promise<RunTrace> {
 
 /**
  * The shipped models read |d| to about 1 um near focus (docs/eval-20x), coarser than the tolerance: once one reads
- * less than LOCAL_REFINE_MAX_UM, three planes around the stage and a curve fit finish the run. The frame just
- * estimated is the middle plane, so the search costs two new images.
+ * less than LOCAL_REFINE_MAX_UM, sharpness finishes the run from the frame just estimated (refine.ts): one more
+ * plane when the two straddle the focus, else a third and a curve fit.
  */
 async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusCurvePoint): Promise<RunTrace> {
-  s.progress('Refining: three planes around the stage');
-  const classic = await runClassic(s, [LOCAL_PASS], here.z, s.o.settings.fallbackTimeLimitMs, [here]);
-  const finalZ = await safePosition(s.o.devices.zStage, classic.zBestUm);
+  s.progress('Refining: planes around the stage');
+  const netMoves = s.moves.filter((m) => m.by === 'net').length;
+  const refined = await refineAround(s, here, d);
+  const finalZ = refined.zBestUm;
+  const how =
+    refined.how === 'pair'
+      ? `two planes either side of it put the focus at ${refined.zBestUm.toFixed(2)} um`
+      : `a search around the stage finished (${classicMessage(refined, 'local')})`;
   return finish(s, {
-    outcome: classic.peakFound ? 'focused' : 'step-limit',
-    message: `The network came within about ${Math.abs(d).toFixed(2)} um${s.moves.length ? ` in ${plural(s.moves.filter((m) => m.by === 'net').length, 'move')}` : ''}; a search around the stage finished (${classicMessage(classic, 'local')})`,
+    outcome: refined.peakFound ? 'focused' : 'step-limit',
+    message: `The network came within about ${Math.abs(d).toFixed(2)} um${netMoves ? ` in ${plural(netMoves, 'move')}` : ''}; ${how}`,
     decidedBy: 'net+refine',
     fallbackReason: null,
-    classic,
-    residualUm: classic.zFocusUm !== null ? finalZ - classic.zFocusUm : null,
+    classic: refined,
+    residualUm: refined.zFocusUm !== null ? finalZ - refined.zFocusUm : null,
     regions: est.regions,
   });
+}
+
+/**
+ * A first frame with no contrast at all: empty glass, or tissue so far out of focus that it washed out (at 40x a
+ * stained section 10 um away can look like that). Only a search tells the two apart, so a classic coarse-to-fine
+ * search runs from the start; without a sharpness peak the stage goes back where it was and the field is blank.
+ */
+async function searchBlankField(s: RunState, est: Estimate): Promise<RunTrace> {
+  const { o } = s;
+  const { zStage } = o.devices;
+  s.progress('The field looks blank: searching for focus');
+  const classic = await runClassic(s, [COARSE_PASS, FINE_PASS], s.startZUm, o.settings.fallbackTimeLimitMs);
+  if (classic.peakFound) {
+    const finalZ = await safePosition(zStage, classic.zBestUm);
+    return finish(s, {
+      outcome: 'focused',
+      message: `The first frame looked blank (far out of focus); a classic search found the focus (${classicMessage(classic, 'coarse-to-fine')})`,
+      decidedBy: 'net+fallback',
+      fallbackReason: 'the first frame had no focusable content',
+      classic,
+      residualUm: classic.zFocusUm !== null ? finalZ - classic.zFocusUm : null,
+      regions: est.regions,
+    });
+  }
+  const before = await safePosition(zStage, s.startZUm);
+  const back = await moveBacklashAware(zStage, s.startZUm);
+  s.moves.push({ fromUm: before, toUm: back, requestedUm: s.startZUm - before, clamped: false, by: 'fallback' });
+  const planes = classic.points.map((p) => p.z);
+  return finish(s, {
+    outcome: 'no-content',
+    message: `${capitalise(est.reason ?? 'no focusable content')}, and no plane from ${Math.min(...planes).toFixed(1)} to ${Math.max(...planes).toFixed(1)} um showed a sharpness peak; the stage went back to ${s.startZUm.toFixed(2)} um`,
+    decidedBy: 'none',
+    fallbackReason: null,
+    classic,
+    residualUm: null,
+    regions: est.regions,
+  });
+}
+
+/** The near-focus search of refine.ts from a plane already imaged, counted in the run (images, one move). */
+async function refineAround(s: RunState, here: FocusCurvePoint, defocusUm: number): Promise<RefineResult> {
+  const { o } = s;
+  const before = await o.devices.zStage.position();
+  const refined = await refineNearFocus({
+    camera: o.devices.camera,
+    zStage: o.devices.zStage,
+    here,
+    defocusUm,
+    depthOfFieldUm: o.depthOfFieldUm,
+    timeLimitMs: o.settings.fallbackTimeLimitMs,
+    signal: o.signal,
+    onFrame: planeCounter(s),
+  });
+  const finalZ = await safePosition(o.devices.zStage, refined.zBestUm);
+  s.moves.push({ fromUm: before, toUm: finalZ, requestedUm: finalZ - before, clamped: false, by: 'fallback' });
+  return { ...refined, zBestUm: finalZ };
+}
+
+/** Counts a search's plane in the run and reports it. */
+function planeCounter(s: RunState) {
+  return (frame: Frame, p: FocusCurvePoint) => {
+    s.images++;
+    s.firstFrame ??= frame;
+    s.progress(`Plane ${s.images}: z ${p.z.toFixed(2)} um`);
+  };
 }
 
 async function runClassic(
@@ -355,11 +451,7 @@ async function runClassic(
     known,
     timeLimitMs: timeLimitMs ?? (o.method === 'net' ? undefined : o.settings.fallbackTimeLimitMs * 4),
     signal: o.signal,
-    onFrame: (frame, p) => {
-      s.images++;
-      s.firstFrame ??= frame;
-      s.progress(`Plane ${s.images}: z ${p.z.toFixed(2)} um`);
-    },
+    onFrame: planeCounter(s),
   });
   const after = await o.devices.zStage.position();
   s.moves.push({ fromUm: before, toUm: after, requestedUm: after - before, clamped: false, by });

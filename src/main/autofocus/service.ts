@@ -13,9 +13,10 @@ import {
   type Estimate,
 } from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
-import { isSetupPresetId, SETUP_PRESETS, type OpticalSetup } from '../../shared/optics';
+import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type OpticalSetup } from '../../shared/optics';
 import type { Dataset } from '../dataset/db';
 import { getSetup } from '../dataset/repo/setups';
+import { depthOfFieldUm as cardDepthOfFieldUm } from '../evaluation/dof';
 import { InferenceError, type InferenceEngine, type ModelRegistry } from '../inference';
 import { checkFileAgainstCard, readModelCard } from '../inference/card-validation';
 import { logger } from '../log';
@@ -213,6 +214,12 @@ export class AutofocusService {
         ? (frame) => estimateFrame(frame, predictor!, { maxPatches: settings.maxPatches })
         : undefined,
       ...sideHandling(predictor?.card, settings.toleranceUm),
+      // The optics in use; else the optics the model was trained for (a model for another setup is refused above).
+      depthOfFieldUm: hw.setup
+        ? depthOfFieldUm(hw.setup)
+        : predictor?.card
+          ? cardDepthOfFieldUm(predictor.card.optics)
+          : undefined,
       signal: control.signal,
       onProgress: control.onProgress,
     });

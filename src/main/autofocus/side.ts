@@ -72,14 +72,14 @@ export function readSide(
   const moved = Math.abs(previous.movedUm);
   // A residual that grew means the wrong side, even when it grew less than the move: the model saturates far from
   // focus (the shipped ones near 9 um), so going 7 um the wrong way from -7 um may read only 9.
-  if (m > previous.magnitudeUm + toleranceUm) return flip(current, m);
+  if (m > previous.magnitudeUm + toleranceUm) return flip(current, m, previous);
   // After a flip the previous reading came from the far side, often beyond the model's range (it reads about 9 um at
   // 15 um): the move back cannot be expected to show in full.
   if (current.justFlipped)
     return { belief: { ...belief, justFlipped: false }, defocusUm: belief.side * m, disagreement: null };
   // A move of the full reading that left the residual where it was went away from focus too: far beyond it the model
   // saturates (about 9 um), so +9 um read at +18 um looks the same as at +9.
-  if (moved > 2 * toleranceUm && previous.magnitudeUm - m < toleranceUm) return flip(current, m);
+  if (moved > 2 * toleranceUm && previous.magnitudeUm - m < toleranceUm) return flip(current, m, previous);
   if (moved > 2 * toleranceUm && previous.magnitudeUm - m < MIN_TRACKING * moved) {
     return {
       belief,
@@ -90,8 +90,19 @@ export function readSide(
   return { belief, defocusUm: belief.side * m, disagreement: null };
 }
 
-/** The residual grew: the move went away from focus, which lies on the other side. */
-function flip(belief: SideBelief, m: number): SideStep {
+/**
+ * Readings this large are lower bounds: the shipped models top out near 9 um (they were trained on -10..+10 um), so
+ * 9 um read after a wrong move may be 18 um.
+ */
+export const CEILING_READING_UM = 8.5;
+
+/**
+ * The residual grew: the move went away from focus, which lies on the other side. The defocus now is then about the
+ * magnitude read before the move plus the move; a reading at the model's ceiling cannot say more than that.
+ */
+function flip(belief: SideBelief, reading: number, previous: { magnitudeUm: number; movedUm: number }): SideStep {
+  const m =
+    reading >= CEILING_READING_UM ? Math.max(reading, previous.magnitudeUm + Math.abs(previous.movedUm)) : reading;
   const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1, justFlipped: true };
   if (next.flips > MAX_SIDE_FLIPS) {
     return {

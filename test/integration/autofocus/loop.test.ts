@@ -68,7 +68,7 @@ describe('classic autofocus on the virtual microscope', () => {
   }
 });
 
-describe('fields without focusable content: a clear result and no move', () => {
+describe('fields without focusable content: a clear result, the stage back where it was', () => {
   async function run(v: VirtualMicroscope) {
     const predictor = truthPredictor(1);
     return runAutofocus({
@@ -94,8 +94,9 @@ describe('fields without focusable content: a clear result and no move', () => {
     });
     const trace = await run(vm);
     expect(trace.outcome).toBe('no-content');
-    expect(trace.message).toMatch(/No focusable content: the field is blank/);
-    expect(trace.moves).toEqual([]);
+    // A blank first frame may be tissue far out of focus: a classic search looks, finds no peak, and goes back.
+    expect(trace.message).toMatch(/No focusable content: the field is blank.*no plane from .* showed a sharpness peak/);
+    expect(trace.curve?.length).toBeGreaterThanOrEqual(11);
     expect(vm.truth().defocusUm).toBeCloseTo(4, 9);
   });
 

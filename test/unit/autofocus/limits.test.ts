@@ -52,7 +52,15 @@ describe('autofocus moves stay inside the soft limits', () => {
           fallback: fc.boolean(),
           confidenceThreshold: fc.double({ min: 0, max: 1, noNaN: true }),
         }),
-        async (lo, span, startFraction, predictions, cfg) => {
+        // The loop modes of the shipped models too: side checked by moving, sharpness finish near focus (with the
+        // two-plane shortcut when the depth of field is known), and a first frame refused as blank (a search).
+        fc.record({
+          sideFromModel: fc.boolean(),
+          refineNearFocus: fc.boolean(),
+          depthOfFieldUm: fc.option(fc.double({ min: 0.3, max: 5, noNaN: true }), { nil: undefined }),
+          blankFirst: fc.boolean(),
+        }),
+        async (lo, span, startFraction, predictions, cfg, mode) => {
           const limits = { minUm: lo, maxUm: lo + span };
           const stage = new RecordingZStage(limits, lo + startFraction * span);
           const camera = new TinyCamera(stage);
@@ -62,9 +70,16 @@ describe('autofocus moves stay inside the soft limits', () => {
             method: 'net',
             settings: AutofocusSettings.parse({ ...cfg, fallbackTimeLimitMs: 1000 }),
             estimate: async () => {
+              if (k === 0 && mode.blankFirst) {
+                k++;
+                return { ...stubEstimate(null), refusedAs: 'blank' as const };
+              }
               const [d, c] = predictions[Math.min(k++, predictions.length - 1)];
               return stubEstimate(Number.isFinite(d) ? d : null, c);
             },
+            sideFromModel: mode.sideFromModel,
+            refineNearFocus: mode.refineNearFocus,
+            depthOfFieldUm: mode.depthOfFieldUm,
           });
           expect(stage.outside).toEqual([]);
           expect(trace.outcome).not.toBe('stage-error');

@@ -196,6 +196,38 @@ describe('refusals and hardware outcomes', () => {
     expect(trace.finalZUm).toBe(12);
   });
 
+  it('a first frame refused as blank may be far out of focus: a classic search finds the focus', async () => {
+    const { camera, z, m } = await fake(7);
+    let first = true;
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      estimate: async (f) => {
+        if (!first) return stubEstimate(truth(f));
+        first = false;
+        return { ...stubEstimate(null), refusedAs: 'blank' as const };
+      },
+    });
+    expect(trace.outcome).toBe('focused');
+    expect(trace.decidedBy).toBe('net+fallback');
+    expect(trace.message).toMatch(/looked blank/);
+    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.5);
+  });
+
+  it('a first frame refused as dark or saturated is not searched: nothing moves', async () => {
+    const stage = new RecordingZStage({ minUm: -100, maxUm: 100 }, 3);
+    const camera = new TinyCamera(stage, 0);
+    const trace = await runAutofocus({
+      devices: { camera, zStage: stage },
+      settings: settings(),
+      method: 'net',
+      estimate: async () => ({ ...stubEstimate(null), refusedAs: 'dark' as const }),
+    });
+    expect(trace.outcome).toBe('no-content');
+    expect(stage.targets).toEqual([]);
+  });
+
   it('a stage that refuses to move ends with a stage error, not a throw', async () => {
     const stage = new RecordingZStage({ minUm: -100, maxUm: 100 }, 7);
     stage.refuse = true;

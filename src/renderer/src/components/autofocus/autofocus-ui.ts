@@ -42,7 +42,7 @@ export function resultToast(r: AutofocusResult): { level: 'success' | 'warning' 
     r.decidedBy === 'net+fallback'
       ? ' (classic fallback decided)'
       : r.decidedBy === 'net+refine'
-        ? ' (network, then a three-plane refine)'
+        ? ' (network, then a sharpness refine)'
         : r.decidedBy === 'net'
           ? ''
           : ` (${r.decidedBy})`;

@@ -1,0 +1,136 @@
+/**
+ * The last step after the network: it has brought the stage within about 2 um, and it reads |d| to about 1 um there.
+ * That is coarser than the tolerance, so sharpness decides the rest, with as few new images as it can:
+ *
+ *   1. One plane on the side where the network puts the focus, twice its reading away (1..2 steps), so that the
+ *      focus should lie between it and the plane just estimated.
+ *   2. If the two planes straddle the focus, their sharpness ratio fixes it whatever the curve's width (pair.ts):
+ *      done, one new image.
+ *   3. Else a third plane where the pair puts the focus (or one step on, beyond the sharper plane), and the classic
+ *      curve fit over the three; a peak still at an end adds planes that way, one step at a time.
+ *
+ * Every plane is approached from below (backlash), the stage never leaves its limits, and the search stops early at
+ * the time limit with the best fit so far.
+ */
+import type { Camera, Frame, ZStage } from '../../hardware/types';
+import type { FocusCurvePoint } from '../../shared/dataset';
+import { bestPlane, ClassicCancelled, CLASSIC_METRIC, fitLabel, sharpnessOfFrame, type ClassicResult } from './classic';
+import { clampToLimits, moveBacklashAware, sleep } from './move';
+import { pairFocus, type PairFocus } from './pair';
+
+/** Step between planes of the search (um): within the depth of field of a 20x or 40x dry objective. */
+export const REFINE_STEP_UM = 1;
+/** Planes added one at a time beyond an end where the peak still sits, at most. */
+export const REFINE_MAX_EXTRA_PLANES = 3;
+
+export interface RefineOptions {
+  camera: Camera;
+  zStage: ZStage;
+  /** The plane just estimated by the network (its sharpness already measured). */
+  here: FocusCurvePoint;
+  /** The network's reading there (um; the focus is at here.z - defocusUm). */
+  defocusUm: number;
+  /** Depth of field of the optics (um): lets two planes settle the focus. Absent: three planes always. */
+  depthOfFieldUm?: number;
+  timeLimitMs?: number;
+  signal?: AbortSignal;
+  onFrame?: (frame: Frame, point: FocusCurvePoint) => void;
+}
+
+export interface RefineResult extends ClassicResult {
+  /** 'pair': two planes settled it; 'fit': the classic fit over three or more. */
+  how: 'pair' | 'fit';
+  pair: PairFocus | null;
+}
+
+export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
+  const t0 = performance.now();
+  const limits = o.zStage.limits();
+  const points: FocusCurvePoint[] = [o.here];
+  let images = 0;
+  const snapAt = async (z: number) => {
+    if (o.signal?.aborted) throw new ClassicCancelled();
+    const reached = await moveBacklashAware(o.zStage, clampToLimits(z, limits));
+    await sleep(o.zStage.settleMs(), o.signal);
+    const frame = await o.camera.snap();
+    const point = { z: reached, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) };
+    images++;
+    points.push(point);
+    o.onFrame?.(frame, point);
+    return point;
+  };
+  const isNew = (z: number) =>
+    z >= limits.minUm - 1e-9 && z <= limits.maxUm + 1e-9 && points.every((p) => Math.abs(p.z - z) > 0.25);
+  const end = async (
+    how: 'pair' | 'fit',
+    zFocusUm: number | null,
+    label: ClassicResult['label'],
+    pair: PairFocus | null,
+    timedOut = false,
+  ) => {
+    const zBestUm = clampToLimits(zFocusUm ?? bestPlane(points), limits);
+    await moveBacklashAware(o.zStage, zBestUm);
+    const peakFound = zFocusUm !== null && (label === null || !label.flags.includes('low-contrast'));
+    return { how, pair, zBestUm, zFocusUm, label, points, images, timedOut, peakFound };
+  };
+
+  // 1. The second plane, on the side the network names, spaced so that its focus falls in between.
+  const toward = o.defocusUm > 0 ? -1 : 1;
+  const spacing = Math.min(2 * REFINE_STEP_UM, Math.max(REFINE_STEP_UM, 2 * Math.abs(o.defocusUm)));
+  let second = o.here.z + toward * spacing;
+  if (!isNew(second)) second = o.here.z - toward * spacing; // at a soft limit: the other side
+  if (!isNew(second)) return end('fit', null, null, null);
+  const b = await snapAt(second);
+
+  // 2. Two planes straddling the focus settle it.
+  const pair = o.depthOfFieldUm ? pairFocus(o.here, b, o.depthOfFieldUm) : null;
+  if (pair?.settled) return end('pair', pair.zFocusUm, null, pair);
+
+  // 3. A third plane, then the classic fit, extended while the peak sits at an end.
+  const [lower, upper] = o.here.z <= b.z ? [o.here, b] : [b, o.here];
+  const sharperUp = upper.sharpness >= lower.sharpness;
+  const beyond = sharperUp ? upper.z + REFINE_STEP_UM : lower.z - REFINE_STEP_UM;
+  const guess = pair
+    ? clampToLimits(Math.min(upper.z + REFINE_STEP_UM, Math.max(lower.z - REFINE_STEP_UM, pair.zFocusUm)), limits)
+    : beyond;
+  const third = isNew(guess) ? guess : isNew(beyond) ? beyond : null;
+  if (third !== null) await snapAt(third);
+  let label = fitLabel(points, CLASSIC_METRIC);
+  for (let extra = 0; extra < REFINE_MAX_EXTRA_PLANES && label?.flags.includes('peak-at-edge'); extra++) {
+    if (o.timeLimitMs !== undefined && performance.now() - t0 > o.timeLimitMs) {
+      return end('fit', label?.zFocusUm ?? null, label, pair, true);
+    }
+    const zs = points.map((p) => p.z);
+    const top = bestPlane(points) >= Math.max(...zs) - 1e-9;
+    const next = top ? Math.max(...zs) + REFINE_STEP_UM : Math.min(...zs) - REFINE_STEP_UM;
+    if (!isNew(next)) break;
+    await snapAt(next);
+    label = fitLabel(points, CLASSIC_METRIC);
+  }
+  return end('fit', label?.zFocusUm ?? null, label, pair);
+}
+
+/** Where a search around visited planes starts: the sharpest one, and a reading that points at its sharper neighbour. */
+export interface Bracket {
+  here: FocusCurvePoint;
+  /** Signed so that refineNearFocus's second plane goes toward the sharper neighbour, half way at most. */
+  defocusUm: number;
+}
+
+/**
+ * The planes a network run visited bracket the focus when the sharpest of them has a blurrier plane on each side
+ * (sharpness is unimodal around focus). The focus then lies between it and its sharper neighbour. Null when the
+ * sharpest is at an end of the visited range, or fewer than three planes were visited.
+ */
+export function bracketOfVisited(visited: ReadonlyArray<FocusCurvePoint>, maxReadingUm = 2): Bracket | null {
+  const pts = visited.filter((p) => Number.isFinite(p.z) && p.sharpness > 0).sort((a, b) => a.z - b.z);
+  if (pts.length < 3) return null;
+  const i = pts.reduce((best, p, k) => (p.sharpness > pts[best].sharpness ? k : best), 0);
+  if (i === 0 || i === pts.length - 1) return null;
+  const here = pts[i];
+  const neighbour = pts[i - 1].sharpness >= pts[i + 1].sharpness ? pts[i - 1] : pts[i + 1];
+  const toward = neighbour.z > here.z ? 1 : -1;
+  const reach = Math.min(maxReadingUm, Math.abs(neighbour.z - here.z) / 2);
+  // refineNearFocus puts its second plane at here.z - sign(defocus) * spacing.
+  return { here, defocusUm: -toward * reach };
+}
