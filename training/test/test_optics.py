@@ -12,6 +12,7 @@ from training import synth_train
 from training.focusnet import checkpoint as ckpt
 from training.focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
 from training.focusnet.optics import physics
+from training.focusnet.optics.generator import keys, keys_matrix
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "optics-reference.json")
 
@@ -122,3 +123,19 @@ def test_synth_train_writes_a_checkpoint_training_export_reads(tmp_path):
     assert 0 <= state["best_metrics"]["test_sign_error_rate"] <= 1
     assert state["best_metrics"]["n"] == 16  # one error per validation patch (training.train's evaluation pass)
     assert len(ckpt.load(os.path.join(out, ckpt.LAST))["history"]) == 2  # one validation per step
+
+
+def test_camera_upsampling_is_the_typescript_keys_cubic():
+    # a = -0.5 half way between samples: the classic (-1, 9, 9, -1) / 16 taps (resample.ts), not torch's a = -0.75.
+    taps = keys(torch.tensor([-1.5, -0.5, 0.5, 1.5]))
+    assert torch.allclose(taps, torch.tensor([-1, 9, 9, -1]) / 16.0)
+    # Keys with a = -0.5 reproduces quadratics: a separable quadratic field upsampled 3x is the quadratic, sampled
+    # at resample.ts's pixel centres u = (i + 0.5) / 3 - 0.5 (plus the crop offset).
+    size, factor, out, offset = 20, 3, 48, 6
+    g = torch.arange(size, dtype=torch.float32)
+    field = (0.3 + 0.02 * g - 0.001 * g ** 2).view(-1, 1) * (1.0 + 0.01 * g).view(1, -1)
+    m = keys_matrix(out, size, factor, offset, torch.device("cpu"))
+    up = m @ field @ m.T
+    u = (torch.arange(out, dtype=torch.float32) + offset + 0.5) / factor - 0.5
+    expected = (0.3 + 0.02 * u - 0.001 * u ** 2).view(-1, 1) * (1.0 + 0.01 * u).view(1, -1)
+    assert torch.allclose(up, expected, atol=1e-5)

@@ -136,6 +136,27 @@ class PatchGenerator:
         content = math.ceil(p * self.ratio) + 4
         start = (self.size - content) // 2
         crop = intensity[:, :, start:start + content, start:start + content]
-        scaled = F.interpolate(crop, scale_factor=1 / self.ratio, mode="bicubic", align_corners=False)
-        off = (scaled.shape[2] - p) // 2
-        return scaled[:, :, off:off + p, off:off + p]
+        factor = round(1 / self.ratio)
+        off = (content * factor - p) // 2
+        taps = keys_matrix(p, content, factor, off, crop.device)
+        return torch.einsum("ij,bcjk,lk->bcil", taps, crop, taps)
+
+
+def keys(x: torch.Tensor, a: float = -0.5) -> torch.Tensor:
+    """The cubic convolution kernel of Keys (1981). With a = -0.5, as src/hardware/optics/resample.ts uses, it
+    reproduces quadratics exactly; torch's bicubic uses a = -0.75, which overshoots and sharpens edges, so the
+    same field would look sharper here than in the TypeScript simulator."""
+    t = x.abs()
+    near = (a + 2) * t ** 3 - (a + 3) * t ** 2 + 1
+    far = a * t ** 3 - 5 * a * t ** 2 + 8 * a * t - 4 * a
+    return torch.where(t < 1, near, torch.where(t < 2, far, torch.zeros_like(t)))
+
+
+def keys_matrix(out: int, size: int, factor: int, offset: int, device: torch.device) -> torch.Tensor:
+    """(out, size) weights upsampling `size` grid samples by `factor`: output pixel i of the upsampled line is
+    pixel i + offset of a factor-times finer grid with the same pixel-centre alignment as resample.ts
+    (u = (i + 0.5) / factor - 0.5, in grid samples)."""
+    u = (torch.arange(out, device=device, dtype=torch.float32) + offset + 0.5) / factor - 0.5
+    j = torch.arange(size, device=device, dtype=torch.float32)
+    w = keys(u.view(-1, 1) - j.view(1, -1))
+    return w / w.sum(dim=1, keepdim=True)
