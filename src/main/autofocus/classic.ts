@@ -31,8 +31,6 @@ export const FINE_PASS: ClassicPass = { halfRangeUm: 1.5, stepUm: 0.5 };
 /** A peak at the edge of a pass extends it by this many planes, at most MAX_EXTENSIONS times. */
 const EXTENSION_PLANES = 5;
 const MAX_EXTENSIONS = 2;
-/** A known plane this close to a planned one stands in for it (well inside the stage's step accuracy). */
-export const REUSE_TOLERANCE_UM = 0.05;
 
 export interface ClassicOptions {
   camera: Camera;
@@ -45,11 +43,6 @@ export interface ClassicOptions {
   timeLimitMs?: number;
   /** Move to the best z at the end (default true). */
   moveToBest?: boolean;
-  /**
-   * Planes already imaged (the network's last frame, say): a plane of the first pass within REUSE_TOLERANCE_UM of one
-   * of them takes its sharpness instead of a new image.
-   */
-  known?: FocusCurvePoint[];
   signal?: AbortSignal;
   onFrame?: (frame: Frame, point: FocusCurvePoint) => void;
 }
@@ -95,26 +88,16 @@ export async function classicAutofocus(o: ClassicOptions): Promise<ClassicResult
   const all: FocusCurvePoint[] = [];
   let pass: FocusCurvePoint[] = [];
   let label: Omit<FocusLabel, 'fitted'> | null = null;
-  let known = o.known ?? [];
   for (const p of o.passes) {
     pass = [];
     const planes = passPlanes(center, p, limits);
-    const reused = planes.map((z) => known.find((k) => Math.abs(k.z - z) <= REUSE_TOLERANCE_UM));
-    known = []; // later passes are centred on a fit: nothing lines up with them
-    // Start below the first plane to image so every plane is reached by an upward move.
-    const first = planes.find((_, i) => !reused[i]);
-    if (first !== undefined) await o.zStage.moveTo(clampToLimits(first - APPROACH_OVERSHOOT_UM, limits));
-    for (const [i, z] of planes.entries()) {
+    // Start below the first plane so every plane is reached by an upward move.
+    await o.zStage.moveTo(clampToLimits(planes[0] - APPROACH_OVERSHOOT_UM, limits));
+    for (const z of planes) {
       if (o.signal?.aborted) throw new ClassicCancelled();
       if (o.timeLimitMs !== undefined && performance.now() - t0 > o.timeLimitMs && all.length >= 3) {
         timedOut = true;
         break;
-      }
-      const old = reused[i];
-      if (old) {
-        pass.push(old);
-        all.push(old);
-        continue;
       }
       const point = await snapPlane(o, z, metric);
       images++;

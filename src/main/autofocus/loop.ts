@@ -62,8 +62,8 @@ export interface RunOptions {
   /** The estimator's sign is a guess (a signed model with sign errors): the loop checks it by moving (side.ts). */
   sideFromModel?: boolean;
   /**
-   * The model is coarser than the tolerance near focus (a magnitude model whose card reports a test error above it):
-   * once it reads less than LOCAL_REFINE_MAX_UM, three planes and a curve fit finish the run (refineLocally).
+   * The model is coarser than the tolerance near focus (its card reports a test error above it): once it reads less
+   * than LOCAL_REFINE_MAX_UM, sharpness finishes the run (refineLocally, refine.ts).
    */
   refineNearFocus?: boolean;
   /** Depth of field of the optics (um): lets two planes settle the focus in that refinement (pair.ts). */
@@ -101,13 +101,16 @@ export interface RunTrace {
   firstFrame: Frame | null;
 }
 
-/** The fallback searches only around the stage when the network's last reading was within this (um). */
+/**
+ * Within this (um) of a reading, sharpness finishes the run for a coarse model (refineLocally), and the fallback
+ * searches only around the stage.
+ */
 export const LOCAL_REFINE_MAX_UM = 2.5;
 /**
- * Three planes 1 um apart: enough for a curve fit within the depth of field. A peak at an edge adds two planes that
- * way (twice at most), since the network already brought the focus within about 2 um.
+ * The fallback near focus: three planes 1 um apart, enough for a curve fit within the depth of field. A peak at an
+ * edge adds two planes that way (twice at most), since the network's last reading was within LOCAL_REFINE_MAX_UM.
  */
-export const LOCAL_PASS: ClassicPass = { halfRangeUm: 1, stepUm: 1, extensionPlanes: 2 };
+const LOCAL_PASS: ClassicPass = { halfRangeUm: 1, stepUm: 1, extensionPlanes: 2 };
 
 /**
  * Does the verify estimate agree with the move just made? `previousUm` is the estimate before the move, `movedUm` the
@@ -438,7 +441,6 @@ async function runClassic(
   passes: ClassicPass[],
   centerUm: number,
   timeLimitMs: number | undefined,
-  known?: FocusCurvePoint[],
 ): Promise<ClassicResult & { curve: FocusCurvePoint[] }> {
   const { o } = s;
   const by = o.method === 'net' ? 'fallback' : o.method;
@@ -448,7 +450,6 @@ async function runClassic(
     zStage: o.devices.zStage,
     centerUm,
     passes,
-    known,
     timeLimitMs: timeLimitMs ?? (o.method === 'net' ? undefined : o.settings.fallbackTimeLimitMs * 4),
     signal: o.signal,
     onFrame: planeCounter(s),

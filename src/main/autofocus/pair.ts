@@ -15,13 +15,13 @@ import type { FocusCurvePoint } from '../../shared/dataset';
 export const FOCUS_CURVE_POWER = 1.5;
 /** Plausible curve widths w, in depths of field (measured 0.77..1.4, with a margin for other optics). */
 export const WIDTH_RANGE_DOF: readonly [number, number] = [0.65, 1.5];
-/** The two widths' answers must agree this closely (um) for the pair to settle the focus. */
+/** The answers for the plausible widths must agree this closely (um) for the pair to settle the focus. */
 export const PAIR_AGREEMENT_UM = 0.6;
 /** The pair does not extrapolate further than this beyond its planes (um). */
 export const PAIR_REACH_UM = 1;
 
 export interface PairFocus {
-  /** Focus between the two widths' answers. */
+  /** Focus midway between the extreme answers of the plausible widths. */
   zFocusUm: number;
   /** How far apart the answers for the plausible widths are (um). */
   spreadUm: number;

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../../src/hardware/types';
-import { classicAutofocus, sharpnessOfFrame } from '../../../src/main/autofocus/classic';
-import { LOCAL_PASS, runAutofocus, verifyDisagreement } from '../../../src/main/autofocus/loop';
+import { runAutofocus, verifyDisagreement } from '../../../src/main/autofocus/loop';
 import { AutofocusSettings, type Estimate } from '../../../src/shared/autofocus';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
 import { RecordingZStage, stubEstimate, TinyCamera } from './stubs';
@@ -292,23 +291,4 @@ describe('classic methods on the fake microscope', () => {
       expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.5);
     });
   }
-
-  it('a plane already imaged is reused, not imaged again (the local search after the network costs two images)', async () => {
-    const { camera, z, m } = await fake(0.3);
-    const here = { z: 0.3, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
-    const frames: number[] = [];
-    const result = await classicAutofocus({
-      camera,
-      zStage: z,
-      centerUm: 0.3,
-      passes: [LOCAL_PASS],
-      known: [here],
-      onFrame: (_f, p) => frames.push(p.z),
-    });
-    expect(result.images).toBe(2);
-    expect(frames.map((v) => Math.round(v * 10) / 10)).toEqual([-0.7, 1.3]);
-    expect(result.points.map((p) => p.z)).toContain(0.3);
-    expect(result.peakFound).toBe(true);
-    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
-  });
 });
