@@ -6,7 +6,8 @@
  * (coarse-to-fine around the start, with a time limit) when an estimate is unsure (confidence below the threshold),
  * when the verify step disagrees (the residual grew, or flipped sign with a large magnitude: the model is wrong here),
  * or when the field loses its content after a move. A first frame with no focusable content ends the run without
- * a move: no search would find a focus there either.
+ * a move (dark, saturated, noise: no search would find a focus there either), except a blank one, which may be tissue
+ * far out of focus: planes further out are probed (probe.ts), then a classic search.
  *
  * Hardware failures end the run with a clear outcome (stage-error, camera-error) and the position where it stopped;
  * they are never thrown past this function. Cancellation ends it with outcome 'cancelled'.
@@ -35,6 +36,7 @@ import {
   type ClassicResult,
 } from './classic';
 import { moveBacklashAware, planMove, sleep } from './move';
+import { probeForContent, type ProbeReading } from './probe';
 import { bracketOfVisited, refineNearFocus, type RefineResult } from './refine';
 import { FIRST_GUESS, MIN_TRACKING, readSide, type SideBelief } from './side';
 
@@ -188,7 +190,7 @@ export async function runAutofocus(o: RunOptions): Promise<RunTrace> {
 
 async function runNet(s: RunState): Promise<RunTrace> {
   const { o } = s;
-  const { camera, zStage } = o.devices;
+  const { zStage } = o.devices;
   const cfg = o.settings;
   if (!o.estimate) throw new Error('the network method needs an estimator');
   let previous: { defocusUm: number; movedUm: number } | null = null;
@@ -196,20 +198,33 @@ async function runNet(s: RunState): Promise<RunTrace> {
   let last: Estimate | null = null;
   const sideChecked = o.magnitudeOnly === true || o.sideFromModel === true;
   let belief: SideBelief = FIRST_GUESS;
+  // A probe plane that showed content after a blank first frame: the loop goes on from its reading.
+  let probed: ProbeReading | null = null;
+  let probedOnce = false;
+  let flippedBlank = false;
   for (;;) {
     checkCancelled(o.signal);
     s.progress(s.images === 0 ? 'Estimating defocus' : 'Verifying');
-    const frame = await camera.snap();
-    s.images++;
-    s.firstFrame ??= frame;
-    const zUm = await zStage.position();
-    const est = await o.estimate(frame);
-    s.estimates.push({ zUm, estimate: est });
-    const here: FocusCurvePoint = { z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) };
-    s.visited.push(here);
-    if (est.status !== 'ok' || est.defocusUm === null) {
+    const { zUm, estimate: est } = probed ?? (await readHere(s));
+    probed = null;
+    const here = s.visited[s.visited.length - 1];
+    let reading = est.status === 'ok' ? est.defocusUm : null;
+    // A field that washed out after a move of a side-guessing model: the move went away from focus, beyond the
+    // model's range. Read as a defocus of the magnitude before the move plus the move, so the side flips (once).
+    const washedOut =
+      reading === null && previous !== null && sideChecked && est.refusedAs === 'blank' && !flippedBlank;
+    if (washedOut) {
+      flippedBlank = true;
+      reading = belief.side * (Math.abs(previous!.defocusUm) + Math.abs(previous!.movedUm));
+    }
+    if (reading === null) {
       if (previous === null) {
-        if (est.refusedAs === 'blank' && cfg.fallback) return searchBlankField(s, est);
+        if (est.refusedAs === 'blank' && cfg.fallback && !probedOnce) {
+          probedOnce = true;
+          probed = await probeAround(s);
+          if (probed) continue;
+          return searchBlankField(s, est);
+        }
         return finish(s, {
           outcome: 'no-content',
           message: `${capitalise(est.reason ?? 'no focusable content')}; nothing was moved`,
@@ -224,7 +239,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
       break;
     }
     last = est;
-    let d = est.defocusUm;
+    let d: number = reading;
     if (sideChecked) {
       const prior = previous && { magnitudeUm: Math.abs(previous.defocusUm), movedUm: previous.movedUm };
       const step = readSide(belief, d, prior, cfg.toleranceUm, o.sideFromModel === true);
@@ -244,7 +259,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     if (o.refineNearFocus && cfg.fallback && Math.abs(d) <= LOCAL_REFINE_MAX_UM) {
       return refineLocally(s, est, d, here);
     }
-    if (est.confidence < cfg.confidenceThreshold && cfg.fallback) {
+    if (!washedOut && est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
       break;
     }
@@ -261,7 +276,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     }
     // A model whose side is checked may spend one move finding the side of focus.
     const stepLimit = cfg.stepLimit + (sideChecked ? 1 : 0);
-    if (s.moves.length >= stepLimit) {
+    if (s.moves.filter((m) => m.by === 'net').length >= stepLimit) {
       if (o.refineNearFocus && cfg.fallback) {
         fallbackReason = `the step limit (${plural(stepLimit, 'move')}) was reached ${formatSignedUm(d)} from focus`;
         break;
@@ -372,9 +387,9 @@ async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusC
 }
 
 /**
- * A first frame with no contrast at all: empty glass, or tissue so far out of focus that it washed out (at 40x a
- * stained section 10 um away can look like that). Only a search tells the two apart, so a classic coarse-to-fine
- * search runs from the start; without a sharpness peak the stage goes back where it was and the field is blank.
+ * A first frame with no contrast at all, and no probe plane further out showed content either (probe.ts): empty glass,
+ * or tissue that stays washed out. A classic coarse-to-fine search from the start tells the two apart; without a
+ * sharpness peak the stage goes back where it was and the field is blank.
  */
 async function searchBlankField(s: RunState, est: Estimate): Promise<RunTrace> {
   const { o } = s;
@@ -405,6 +420,43 @@ async function searchBlankField(s: RunState, est: Estimate): Promise<RunTrace> {
     classic,
     residualUm: null,
     regions: est.regions,
+  });
+}
+
+/** Snap and estimate where the stage is. */
+async function readHere(s: RunState): Promise<ProbeReading> {
+  const { camera, zStage } = s.o.devices;
+  const frame = await camera.snap();
+  const zUm = await zStage.position();
+  const estimate = await s.o.estimate!(frame);
+  recordReading(s, frame, zUm, estimate);
+  return { frame, zUm, estimate };
+}
+
+/** One frame the network estimated: counted, kept for the dataset, and its sharpness kept for a fallback. */
+function recordReading(s: RunState, frame: Frame, zUm: number, est: Estimate): void {
+  s.images++;
+  s.firstFrame ??= frame;
+  s.estimates.push({ zUm, estimate: est });
+  s.visited.push({ z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) });
+}
+
+/** After a blank first frame: planes further out until one shows content (probe.ts), each counted in the run. */
+async function probeAround(s: RunState): Promise<ProbeReading | null> {
+  const { o } = s;
+  s.progress('The field looks blank: looking further out');
+  return probeForContent({
+    camera: o.devices.camera,
+    zStage: o.devices.zStage,
+    estimate: o.estimate!,
+    startUm: s.startZUm,
+    signal: o.signal,
+    onMove: (fromUm, toUm) =>
+      s.moves.push({ fromUm, toUm, requestedUm: toUm - fromUm, clamped: false, by: 'fallback' }),
+    onReading: (r) => {
+      recordReading(s, r.frame, r.zUm, r.estimate);
+      s.progress(`Plane ${s.images}: z ${r.zUm.toFixed(2)} um`);
+    },
   });
 }
 

@@ -2,8 +2,8 @@
  * The last step after the network: it has brought the stage within about 2 um, and it reads |d| to about 1 um there.
  * That is coarser than the tolerance, so sharpness decides the rest, with as few new images as it can:
  *
- *   1. One plane on the side where the network puts the focus, twice its reading away (1..2 steps), so that the
- *      focus should lie between it and the plane just estimated.
+ *   1. One plane on the side where the network puts the focus, twice its reading away (1 to 4 um), so that the
+ *      focus should lie half way between it and the plane just estimated.
  *   2. If the two planes straddle the focus, their sharpness ratio fixes it whatever the curve's width (pair.ts):
  *      done, one new image.
  *   3. Else a third plane where the pair puts the focus (or one step on, beyond the sharper plane), and the classic
@@ -20,6 +20,13 @@ import { pairFocus, type PairFocus } from './pair';
 
 /** Step between planes of the search (um): within the depth of field of a 20x or 40x dry objective. */
 export const REFINE_STEP_UM = 1;
+/**
+ * The second plane goes at most this far (um). Twice a reading of 2 um: a pair that does not reach past the focus
+ * extrapolates from the curve's tails, where the width is unknown, and settles wrongly (with a 2 um cap, planes read
+ * at 2-2.5 um settled a quarter of the time and missed the focus by more than 0.25 um in most of those; see the
+ * test "a reading near 2 um puts the planes either side of the focus").
+ */
+export const REFINE_MAX_SPACING_UM = 4;
 /** Planes added one at a time beyond an end where the peak still sits, at most. */
 export const REFINE_MAX_EXTRA_PLANES = 3;
 
@@ -76,7 +83,7 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
 
   // 1. The second plane, on the side the network names, spaced so that its focus falls in between.
   const toward = o.defocusUm > 0 ? -1 : 1;
-  const spacing = Math.min(2 * REFINE_STEP_UM, Math.max(REFINE_STEP_UM, 2 * Math.abs(o.defocusUm)));
+  const spacing = Math.min(REFINE_MAX_SPACING_UM, Math.max(REFINE_STEP_UM, 2 * Math.abs(o.defocusUm)));
   let second = o.here.z + toward * spacing;
   if (!isNew(second)) second = o.here.z - toward * spacing; // at a soft limit: the other side
   if (!isNew(second)) return end('fit', null, null, null);

@@ -195,23 +195,76 @@ describe('refusals and hardware outcomes', () => {
     expect(trace.finalZUm).toBe(12);
   });
 
-  it('a first frame refused as blank may be far out of focus: a classic search finds the focus', async () => {
-    const { camera, z, m } = await fake(7);
-    let first = true;
+  it('a first frame refused as blank may be far out of focus: planes further out find the tissue, the network focuses', async () => {
+    const { camera, z, m } = await fake(12);
+    // Tissue washes out beyond 9 um: the start (12 um) and the first probe (17 um) look blank, the second (7 um) not.
+    const estimate = async (f: Frame) =>
+      Math.abs(truth(f)) > 9 ? { ...stubEstimate(null), refusedAs: 'blank' as const } : stubEstimate(truth(f));
+    const trace = await runAutofocus({ devices: { camera, zStage: z }, settings: settings(), method: 'net', estimate });
+    expect(trace.outcome).toBe('focused');
+    expect(trace.decidedBy).toBe('net');
+    const probes = trace.moves.filter((mv) => mv.by === 'fallback');
+    expect(probes.map((mv) => mv.toUm - trace.startZUm)).toEqual([5, -5]);
+    expect(trace.images).toBe(4); // the start, two probes (the second one's reading moved the stage), the verify
+    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.5);
+  });
+
+  it('a side-guessing model that moved the wrong way into a washed-out field flips and comes back, no search', async () => {
+    const { camera, z, m } = await fake(-7);
+    let n = 0;
+    const estimate = async (f: Frame) => {
+      if (Math.abs(truth(f)) > 12) return { ...stubEstimate(null), refusedAs: 'blank' as const };
+      return stubEstimate(n++ === 0 ? -truth(f) : truth(f)); // the first reading names the wrong side
+    };
     const trace = await runAutofocus({
       devices: { camera, zStage: z },
       settings: settings(),
       method: 'net',
-      estimate: async (f) => {
-        if (!first) return stubEstimate(truth(f));
-        first = false;
-        return { ...stubEstimate(null), refusedAs: 'blank' as const };
-      },
+      estimate,
+      sideFromModel: true,
     });
     expect(trace.outcome).toBe('focused');
-    expect(trace.decidedBy).toBe('net+fallback');
-    expect(trace.message).toMatch(/looked blank/);
+    expect(trace.decidedBy).toBe('net');
+    expect(trace.fallbackReason).toBeNull();
+    // Down 7 um the wrong way (blank at -14), then back up 14 um: the magnitude before the move plus the move.
+    expect(trace.moves.map((mv) => Math.round(mv.toUm - mv.fromUm))).toEqual([-7, 14]);
+    expect(trace.images).toBe(3);
     expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.5);
+  });
+
+  it('a washed-out field after a move flips the side once only: a second one falls back', async () => {
+    const { camera, z } = await fake(-7);
+    let n = 0;
+    // The wrong side first, and every frame after it blank (the field stays washed out even back near focus).
+    const estimate = async (f: Frame) =>
+      n++ === 0 ? stubEstimate(-truth(f)) : { ...stubEstimate(null), refusedAs: 'blank' as const };
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      estimate,
+      sideFromModel: true,
+    });
+    expect(trace.moves.filter((mv) => mv.by === 'net').map((mv) => Math.round(mv.toUm - mv.fromUm))).toEqual([-7, 14]);
+    expect(trace.fallbackReason).toMatch(/lost its focusable content/);
+    expect(trace.decidedBy).toBe('net+fallback');
+  });
+
+  it('a blank field at every probe plane: a classic search looks too, then the stage goes back', async () => {
+    const { camera, z } = await fake(30);
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      estimate: async () => ({ ...stubEstimate(null), refusedAs: 'blank' as const }),
+    });
+    const probes = trace.moves.filter((mv) => mv.by === 'fallback').slice(0, 6);
+    expect(probes.map((mv) => Math.round(mv.toUm - trace.startZUm))).toEqual([5, -5, 10, -10, 15, -15]);
+    expect(trace.estimates).toHaveLength(7); // the start and six probe planes; the classic search only scores sharpness
+    expect(trace.images).toBeGreaterThan(7);
+    // The fake microscope's focus lies 30 um below, out of the search's range: no peak, back to the start.
+    expect(trace.outcome).toBe('no-content');
+    expect(trace.finalZUm).toBeCloseTo(trace.startZUm, 6);
   });
 
   it('a first frame refused as dark or saturated is not searched: nothing moves', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { focusFromPair, pairFocus, WIDTH_RANGE_DOF } from '../../../src/main/autofocus/pair';
-import { bracketOfVisited, refineNearFocus } from '../../../src/main/autofocus/refine';
+import { bracketOfVisited, refineNearFocus, REFINE_MAX_SPACING_UM } from '../../../src/main/autofocus/refine';
 import { sharpnessOfFrame } from '../../../src/main/autofocus/classic';
 import { CEILING_READING_UM, FIRST_GUESS, readSide } from '../../../src/main/autofocus/side';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
@@ -113,6 +113,20 @@ describe('refining near focus on a blurring microscope', () => {
     expect(r.how).toBe('pair');
     expect(r.images).toBe(1);
     expect(r.peakFound).toBe(true);
+    expect(Math.abs(m.z - focus)).toBeLessThan(0.35);
+  });
+
+  it('a reading near 2 um puts the planes either side of the focus, and the pair settles it', async () => {
+    const { camera, z, m, here } = await setup(2.2);
+    const focus = m.zFocusAt(m.xy);
+    const reading = here.z - focus;
+    const r = await refineNearFocus({ camera, zStage: z, here, defocusUm: reading, depthOfFieldUm: 1.2 });
+    // Twice the reading (capped at REFINE_MAX_SPACING_UM): the second plane lies past the focus, not on it.
+    const second = r.points[1].z;
+    expect(second - focus).toBeLessThan(-1);
+    expect(second - here.z).toBeGreaterThanOrEqual(-REFINE_MAX_SPACING_UM - 1e-9);
+    expect(r.how).toBe('pair');
+    expect(r.images).toBe(1);
     expect(Math.abs(m.z - focus)).toBeLessThan(0.35);
   });
 
