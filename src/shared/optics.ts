@@ -100,12 +100,21 @@ export function samplePixelSizeUm(setup: Pick<OpticalSetup, 'pixelPitchUm' | 'ma
 }
 
 /**
- * Depth of field (um), the classical sum of a wave-optical and a geometric term:
- * lambda*n/NA^2 + n*e/(M*NA), e = camera pixel pitch. Uses the green wavelength unless told otherwise.
+ * Depth of field (um), the classical sum of a wave-optical and a geometric term: lambda*n/NA^2 + n*e/(M*NA), with e
+ * the camera pixel pitch, i.e. e/M = the pixel size at the sample. The one formula of the setups and the model cards.
  */
+export function depthOfFieldAtUm(
+  na: number,
+  immersionIndex: number,
+  pixelSizeUm: number,
+  wavelengthUm: number,
+): number {
+  return (wavelengthUm * immersionIndex) / (na * na) + (immersionIndex * pixelSizeUm) / na;
+}
+
+/** Depth of field of a setup (um), at the green wavelength unless told otherwise. */
 export function depthOfFieldUm(setup: OpticalSetup, wavelengthUm = setup.wavelengthsUm.g): number {
-  const n = setup.immersionIndex;
-  return (wavelengthUm * n) / (setup.na * setup.na) + (n * setup.pixelPitchUm) / (setup.magnification * setup.na);
+  return depthOfFieldAtUm(setup.na, setup.immersionIndex, samplePixelSizeUm(setup), wavelengthUm);
 }
 
 /** Highest spatial frequency (cycles/um) in a partially coherent image: (NA + sigma*NA)/lambda. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { depthOfFieldUm } from '../../../src/main/evaluation/dof';
+import { depthOfFieldUm as setupDepthOfFieldUm, SETUP_PRESETS } from '../../../src/shared/optics';
 import { defocusRangeOf, focusMetrics } from '../../../src/main/evaluation/metrics';
 
 describe('focusMetrics on a hand-made prediction set', () => {
@@ -67,19 +68,29 @@ describe('focusMetrics on a hand-made prediction set', () => {
 describe('depth of field', () => {
   it('is lambda n / NA^2 + n e / (M NA) with e the camera pixel pitch', () => {
     // 20x/0.75 air, 0.1725 um/px at the sample (3.45 um camera pixels)
-    expect(depthOfFieldUm({ na: 0.75, immersion_index: 1, magnification: 20, pixel_size_um: 0.1725 })).toBeCloseTo(
+    expect(depthOfFieldUm({ na: 0.75, immersion_index: 1, pixel_size_um: 0.1725 })).toBeCloseTo(
       0.55 / 0.5625 + 3.45 / 15,
       10,
     );
     // 40x/0.95 air, 0.08625 um/px
-    expect(depthOfFieldUm({ na: 0.95, immersion_index: 1, magnification: 40, pixel_size_um: 0.08625 })).toBeCloseTo(
+    expect(depthOfFieldUm({ na: 0.95, immersion_index: 1, pixel_size_um: 0.08625 })).toBeCloseTo(
       0.55 / 0.9025 + 3.45 / 38,
       10,
     );
     // oil immersion scales both terms by n
-    expect(depthOfFieldUm({ na: 1.3, immersion_index: 1.515, magnification: 100, pixel_size_um: 0.0345 })).toBeCloseTo(
+    expect(depthOfFieldUm({ na: 1.3, immersion_index: 1.515, pixel_size_um: 0.0345 })).toBeCloseTo(
       (0.55 * 1.515) / 1.69 + (1.515 * 3.45) / 130,
       10,
     );
+  });
+
+  it('gives the same depth of field for a setup and for a card of that setup (one formula)', () => {
+    const setup = SETUP_PRESETS['20x'];
+    const card = {
+      na: setup.na,
+      immersion_index: setup.immersionIndex,
+      pixel_size_um: setup.pixelPitchUm / setup.magnification,
+    };
+    expect(depthOfFieldUm(card, setup.wavelengthsUm.g)).toBeCloseTo(setupDepthOfFieldUm(setup), 12);
   });
 });
