@@ -330,7 +330,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
   const bracket = !near && !o.fallbackPasses ? bracketOfVisited(s.visited) : null;
   if (bracket) {
     s.progress(`Fallback search around ${bracket.here.z.toFixed(2)} um: ${fallbackReason}`);
-    const refined = await refineAround(s, bracket.here, bracket.defocusUm);
+    const refined = await refineAround(s, bracket.here, bracket.defocusUm, false);
     if (refined.peakFound) {
       return finish(s, {
         outcome: 'focused',
@@ -369,7 +369,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
 async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusCurvePoint): Promise<RunTrace> {
   s.progress('Refining: planes around the stage');
   const netMoves = s.moves.filter((m) => m.by === 'net').length;
-  const refined = await refineAround(s, here, d);
+  const refined = await refineAround(s, here, d, true);
   const finalZ = refined.zBestUm;
   const how =
     refined.how === 'pair'
@@ -460,8 +460,16 @@ async function probeAround(s: RunState): Promise<ProbeReading | null> {
   });
 }
 
-/** The near-focus search of refine.ts from a plane already imaged, counted in the run (images, one move). */
-async function refineAround(s: RunState, here: FocusCurvePoint, defocusUm: number): Promise<RefineResult> {
+/**
+ * The near-focus search of refine.ts from a plane already imaged, counted in the run (images, one move). `read`:
+ * defocusUm is the network's reading at `here`, so a pair is checked against its reading at the second plane.
+ */
+async function refineAround(
+  s: RunState,
+  here: FocusCurvePoint,
+  defocusUm: number,
+  read: boolean,
+): Promise<RefineResult> {
   const { o } = s;
   const before = await o.devices.zStage.position();
   const refined = await refineNearFocus({
@@ -473,6 +481,13 @@ async function refineAround(s: RunState, here: FocusCurvePoint, defocusUm: numbe
     timeLimitMs: o.settings.fallbackTimeLimitMs,
     signal: o.signal,
     onFrame: planeCounter(s),
+    readMagnitude: !read
+      ? undefined
+      : async (frame) => {
+          const est = await o.estimate!(frame);
+          s.estimates.push({ zUm: await o.devices.zStage.position(), estimate: est });
+          return est.status === 'ok' ? est.defocusUm : null;
+        },
   });
   const finalZ = await safePosition(o.devices.zStage, refined.zBestUm);
   s.moves.push({ fromUm: before, toUm: finalZ, requestedUm: finalZ - before, clamped: false, by: 'fallback' });

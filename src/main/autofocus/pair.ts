@@ -82,7 +82,12 @@ const MIN_CONSISTENT_WIDTHS = 3;
  * that cannot produce the pair's sharpness ratio at all (a wide curve cannot fall tenfold in 2 um) is ruled out by
  * the pair itself, so the spread is taken over the widths that remain.
  */
-export function pairFocus(a: FocusCurvePoint, b: FocusCurvePoint, dofUm: number): PairFocus | null {
+export function pairFocus(
+  a: FocusCurvePoint,
+  b: FocusCurvePoint,
+  dofUm: number,
+  reachUm = PAIR_REACH_UM,
+): PairFocus | null {
   const [lo, hi] = WIDTH_RANGE_DOF;
   const roots: number[] = [];
   for (let i = 0; i < WIDTH_SAMPLES; i++) {
@@ -95,7 +100,7 @@ export function pairFocus(a: FocusCurvePoint, b: FocusCurvePoint, dofUm: number)
   const zMax = Math.max(...roots);
   const zFocusUm = (zMin + zMax) / 2;
   const spreadUm = zMax - zMin;
-  const inReach = zFocusUm >= Math.min(a.z, b.z) - PAIR_REACH_UM && zFocusUm <= Math.max(a.z, b.z) + PAIR_REACH_UM;
+  const inReach = zFocusUm >= Math.min(a.z, b.z) - reachUm && zFocusUm <= Math.max(a.z, b.z) + reachUm;
   return {
     zFocusUm,
     spreadUm,

@@ -4,10 +4,35 @@
  */
 import { describe, expect, it } from 'vitest';
 import { focusFromPair, pairFocus, WIDTH_RANGE_DOF } from '../../../src/main/autofocus/pair';
-import { bracketOfVisited, refineNearFocus, REFINE_MAX_SPACING_UM } from '../../../src/main/autofocus/refine';
+import {
+  bracketOfVisited,
+  focusBeyond,
+  readingsStraddle,
+  refineNearFocus,
+  REFINE_MAX_SPACING_UM,
+} from '../../../src/main/autofocus/refine';
 import { sharpnessOfFrame } from '../../../src/main/autofocus/classic';
 import { CEILING_READING_UM, FIRST_GUESS, readSide } from '../../../src/main/autofocus/side';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
+import type { Frame } from '../../../src/hardware/types';
+import { RecordingZStage, TinyCamera } from './stubs';
+
+/** A camera whose tenengrad follows curve(z): a fixed random texture scaled by the curve's square root (16-bit). */
+class CurveCamera extends TinyCamera {
+  constructor(
+    private readonly z: RecordingZStage,
+    private readonly curve: (z: number) => number,
+  ) {
+    super(z, 0);
+  }
+  override async snap(): Promise<Frame> {
+    const n = 64;
+    const amp = 1500 * Math.sqrt(this.curve(this.z.z));
+    const data = new Uint16Array(n * n);
+    for (let i = 0; i < data.length; i++) data[i] = Math.round(30000 + amp * Math.sin(i * 12.9898 + 78.233 * (i % 7)));
+    return { ...(await super.snap()), width: n, height: n, bitDepth: 16, data, zUm: this.z.z };
+  }
+}
 
 const DOF = 1.2;
 /** The curve shape of pair.ts, focus at z0, width w. */
@@ -154,5 +179,59 @@ describe('a flip after a reading at the model ceiling', () => {
     const first = readSide(FIRST_GUESS, 3, null, 0.25, true);
     const after = readSide(first.belief, CEILING_READING_UM - 2, { magnitudeUm: 3, movedUm: -3 }, 0.25, true);
     expect(Math.abs(after.defocusUm)).toBeCloseTo(CEILING_READING_UM - 2, 6);
+  });
+});
+
+describe('a pair checked against the network reading of its second plane', () => {
+  it('readings that add up to the spacing straddle the focus, readings that differ by it do not, at any scale', () => {
+    expect(readingsStraddle(1.45, 2.55, 4)).toBe(true);
+    expect(readingsStraddle(-2.26, 4.04, 4)).toBe(true); // a model reading 1.6x too much; the side does not matter
+    expect(readingsStraddle(0.9, 2.7, 1.8)).toBe(false);
+    expect(readingsStraddle(1.4, 4.2, 1.8)).toBe(false); // 1.6x too much, one side
+    expect(readingsStraddle(0.84, 1.26, 3)).toBe(true); // 0.7x, either side
+    expect(readingsStraddle(0.47, 1.27, 1)).toBeNull(); // a reading at the model's floor has no say
+  });
+
+  it('a pair on one side of the focus settles between its planes, and only the reading tells it is wrong', () => {
+    // The curve of pair.ts with a noise floor of 1 % of its peak, as tenengrad has: focus at 0, planes 2.75 and
+    // 6.75 um above it (the second plane went the wrong way).
+    const s = (z: number) => ({ z, sharpness: 5 / (1 + (z / DOF) ** 2) ** 1.5 + 0.05 });
+    const pair = pairFocus(s(2.75), s(6.75), DOF)!;
+    expect(pair.settled).toBe(true);
+    expect(pair.zFocusUm).toBeGreaterThan(3); // between the planes: 3-4 um off
+    expect(readingsStraddle(2.75, 6.75, 4)).toBe(false);
+    // A pair that straddles the focus agrees with the reading of its second plane.
+    const straddle = pairFocus(s(0.9), s(-1.3), DOF)!;
+    expect(straddle.settled).toBe(true);
+    expect(readingsStraddle(0.9, 1.3, 2.2)).toBe(true);
+  });
+
+  it('a wrong side: refineNearFocus refuses the pair and finds the focus beyond the first plane', async () => {
+    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, 2.75);
+    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF) ** 2) ** 1.5 + 0.01);
+    const snap = await camera.snap();
+    const here = { z: 2.75, sharpness: sharpnessOfFrame(snap, 'tenengrad') };
+    const run = (readMagnitude?: (f: Frame) => Promise<number | null>) =>
+      refineNearFocus({ camera, zStage: stage, here, defocusUm: -2.75, depthOfFieldUm: DOF, readMagnitude });
+    // Without the reading the pair settles between 2.75 and 6.75: the defect this check removes.
+    const blind = await run();
+    expect(blind.how).toBe('pair');
+    expect(stage.z).toBeGreaterThan(2.75);
+    await stage.moveTo(2.75);
+    const checked = await run(async (f) => Math.abs(f.zUm!));
+    expect(checked.how).toBe('fit');
+    expect(checked.points[1].z).toBeCloseTo(6.75, 6);
+    expect(Math.abs(stage.z)).toBeLessThan(0.3);
+  });
+});
+
+describe('the focus beyond two planes on one side', () => {
+  it('lies beyond the plane that reads less, by the mean of the two readings less the spacing', () => {
+    // Planes at 2.75 and 6.75 above a focus at 0, read exactly: 2.75 below the lower one.
+    expect(focusBeyond({ z: 2.75, sharpness: 1 }, -2.75, { z: 6.75, sharpness: 0.2 }, 6.75)).toBeCloseTo(0, 9);
+    // The same below the focus, the second plane the nearer one.
+    expect(focusBeyond({ z: -6, sharpness: 0.2 }, 6, { z: -2, sharpness: 1 }, 2)).toBeCloseTo(0, 9);
+    // Readings that leave nothing beyond: half a step past the nearer plane.
+    expect(focusBeyond({ z: 1, sharpness: 1 }, 0.2, { z: 3, sharpness: 0.5 }, 2.1)).toBeCloseTo(0.5, 9);
   });
 });
