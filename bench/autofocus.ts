@@ -12,6 +12,7 @@
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
+ *        npm run bench:autofocus -- --pair [--json]        (the near-focus pair and its readings check, bench/autofocus-pair.ts)
  *
  * Slides: --slides, else the held-out slides listed in docs/training.md, else every slide in the shared slide folder
  * minus the slides the model card says it was trained on.
@@ -33,6 +34,7 @@ import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/aut
 import type { ModelCard } from '../src/shared/model-card';
 import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
 import { runContentBench } from './autofocus-content';
+import { runPairBench } from './autofocus-pair';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -321,6 +323,7 @@ function summarise(rows: Outcome[]) {
 
 async function main(): Promise<void> {
   if (flag('content')) return runContentBench({ json: flag('json') });
+  if (flag('pair')) return runPairBench({ json: flag('json') });
   const n = flag('timing-only') ? 0 : Number(opt('n') ?? 40);
   const seed = Number(opt('seed') ?? 1);
   const setup = opt('setup') ?? '20x';
