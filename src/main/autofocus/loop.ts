@@ -35,7 +35,7 @@ import {
   type ClassicPass,
   type ClassicResult,
 } from './classic';
-import { moveBacklashAware, planMove, sleep } from './move';
+import { clampToLimits, moveBacklashAware, planMove, sleep } from './move';
 import { probeForContent, type ProbeReading } from './probe';
 import { bracketOfVisited, refineNearFocus, type RefineResult } from './refine';
 import { FIRST_GUESS, MIN_TRACKING, readSide, type SideBelief } from './side';
@@ -202,6 +202,8 @@ async function runNet(s: RunState): Promise<RunTrace> {
   let probed: ProbeReading | null = null;
   let probedOnce = false;
   let flippedBlank = false;
+  // The |d| of a reading the network was unsure of, far from focus: the fallback looks that far either side first.
+  let unsureAtUm: number | null = null;
   for (;;) {
     checkCancelled(o.signal);
     s.progress(s.images === 0 ? 'Estimating defocus' : 'Verifying');
@@ -261,6 +263,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     }
     if (!washedOut && est.confidence < cfg.confidenceThreshold && cfg.fallback) {
       fallbackReason = `the network is unsure (confidence ${est.confidence.toFixed(2)} < ${cfg.confidenceThreshold})`;
+      unsureAtUm = Math.abs(d);
       break;
     }
     if (Math.abs(d) <= cfg.toleranceUm) {
@@ -325,6 +328,20 @@ async function runNet(s: RunState): Promise<RunTrace> {
   // The network brought the stage close (its last reading is small) but cannot finish: a few planes around where it
   // stopped settle it. Otherwise the search starts over around the start.
   const near = last !== null && last.defocusUm !== null && Math.abs(last.defocusUm) <= LOCAL_REFINE_MAX_UM;
+  if (!near && !o.fallbackPasses && o.refineNearFocus && unsureAtUm !== null) {
+    const refined = await searchBothSides(s, unsureAtUm);
+    if (refined?.peakFound) {
+      return finish(s, {
+        outcome: 'focused',
+        message: `${capitalise(fallbackReason)}: of the planes ${unsureAtUm.toFixed(1)} um either side, the sharper one started a search around it (${classicMessage(refined, 'local')})`,
+        decidedBy: 'net+fallback',
+        fallbackReason,
+        classic: refined,
+        residualUm: refined.zFocusUm !== null ? refined.zBestUm - refined.zFocusUm : null,
+        regions: last?.regions ?? null,
+      });
+    }
+  }
   // Far from focus, but the planes the network visited bracket it (the sharpest lies between blurrier ones): search
   // there, not all over again around the start.
   const bracket = !near && !o.fallbackPasses ? bracketOfVisited(s.visited) : null;
@@ -421,6 +438,36 @@ async function searchBlankField(s: RunState, est: Estimate): Promise<RunTrace> {
     residualUm: null,
     regions: est.regions,
   });
+}
+
+/**
+ * After an unsure reading far from focus: its magnitude often holds where its side or its spread do not. The planes
+ * that far above and below are imaged and read; when the sharper one is sharper than the plane the run stands on and
+ * the network reads it near focus, the near-focus search starts there. Null otherwise (the planes stay visited, so a
+ * bracket of them can start the next fallback).
+ */
+async function searchBothSides(s: RunState, magnitudeUm: number): Promise<RefineResult | null> {
+  const { zStage } = s.o.devices;
+  const from = await zStage.position();
+  const standing = s.visited[s.visited.length - 1];
+  const limits = zStage.limits();
+  const m = Math.min(magnitudeUm, s.o.settings.maxMoveUm);
+  const planes = [from - m, from + m].map((z) => clampToLimits(z, limits)).filter((z) => Math.abs(z - from) >= 1);
+  let best: { point: FocusCurvePoint; estimate: Estimate } | null = null;
+  for (const z of planes) {
+    checkCancelled(s.o.signal);
+    const before = await zStage.position();
+    const reached = await moveBacklashAware(zStage, z);
+    s.moves.push({ fromUm: before, toUm: reached, requestedUm: z - before, clamped: false, by: 'fallback' });
+    await sleep(zStage.settleMs(), s.o.signal);
+    const { estimate } = await readHere(s);
+    const point = s.visited[s.visited.length - 1];
+    if (!best || point.sharpness > best.point.sharpness) best = { point, estimate };
+  }
+  if (!best || !(best.point.sharpness > standing.sharpness)) return null;
+  const d = best.estimate.status === 'ok' ? best.estimate.defocusUm : null;
+  if (d === null || Math.abs(d) > LOCAL_REFINE_MAX_UM) return null;
+  return refineAround(s, best.point, d, true);
 }
 
 /** Snap and estimate where the stage is. */

@@ -250,6 +250,29 @@ describe('refusals and hardware outcomes', () => {
     expect(trace.decidedBy).toBe('net+fallback');
   });
 
+  it('an unsure reading far from focus: the planes that far either side, then the near-focus search, not a sweep', async () => {
+    const { camera, z, m } = await fake(-7);
+    let n = 0;
+    // The first reading has the right magnitude, the wrong side and a low confidence; later ones are right.
+    const estimate = async (f: Frame) => (n++ === 0 ? stubEstimate(-truth(f), 0.1) : stubEstimate(truth(f)));
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      estimate,
+      sideFromModel: true,
+      refineNearFocus: true,
+      depthOfFieldUm: 1.2,
+    });
+    expect(trace.fallbackReason).toMatch(/unsure/);
+    expect(trace.decidedBy).toBe('net+fallback');
+    expect(trace.message).toMatch(/either side/);
+    const planes = trace.estimates.map((e) => Math.round(e.zUm - trace.startZUm));
+    expect(planes.slice(0, 3)).toEqual([0, -7, 7]);
+    expect(trace.images).toBeLessThanOrEqual(5);
+    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
+  });
+
   it('a blank field at every probe plane: a classic search looks too, then the stage goes back', async () => {
     const { camera, z } = await fake(30);
     const trace = await runAutofocus({
