@@ -105,9 +105,11 @@ export interface RunTrace {
 
 /**
  * Within this (um) of a reading, sharpness finishes the run for a coarse model (refineLocally), and the fallback
- * searches only around the stage.
+ * searches only around the stage. 3 rather than 2.5: the 20x model reads 1.5x too much on one held-out slide, so
+ * 2 um read as 2.7-3 took a net move and a pair instead of a pair (bench:autofocus 20x 3.40 -> 3.30 images, 40x
+ * 3.55 -> 3.50; 3.5 gave the same at 20x, and pairs read beyond 3 um settle less often: bench:autofocus --pair).
  */
-export const LOCAL_REFINE_MAX_UM = 2.5;
+export const LOCAL_REFINE_MAX_UM = 3;
 /**
  * The fallback near focus: three planes 1 um apart, enough for a curve fit within the depth of field. A peak at an
  * edge adds two planes that way (twice at most), since the network's last reading was within LOCAL_REFINE_MAX_UM.
