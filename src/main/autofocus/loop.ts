@@ -152,6 +152,8 @@ class RunState {
   estimates: EstimateRecord[] = [];
   /** Sharpness of every frame the network loop estimated: where the fallback starts when they bracket the focus. */
   visited: FocusCurvePoint[] = [];
+  /** Planes probed after a blank first frame (probe.ts). */
+  probes = 0;
   firstFrame: Frame | null = null;
   constructor(
     readonly o: RunOptions,
@@ -271,7 +273,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     if (Math.abs(d) <= cfg.toleranceUm) {
       return finish(s, {
         outcome: 'focused',
-        message: `In focus: ${s.moves.length ? `residual ${formatSignedUm(d)} after ${plural(s.moves.length, 'move')}` : `already within ${cfg.toleranceUm} um (${formatSignedUm(d)})`}`,
+        message: `${probedFirst(s)}In focus: ${s.moves.length ? `residual ${formatSignedUm(d)} after ${plural(netMoveCount(s), 'move')}` : `already within ${cfg.toleranceUm} um (${formatSignedUm(d)})`}`,
         decidedBy: 'net',
         fallbackReason: null,
         classic: null,
@@ -281,7 +283,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     }
     // A model whose side is checked may spend one move finding the side of focus.
     const stepLimit = cfg.stepLimit + (sideChecked ? 1 : 0);
-    if (s.moves.filter((m) => m.by === 'net').length >= stepLimit) {
+    if (netMoveCount(s) >= stepLimit) {
       if (o.refineNearFocus && cfg.fallback) {
         fallbackReason = `the step limit (${plural(stepLimit, 'move')}) was reached ${formatSignedUm(d)} from focus`;
         break;
@@ -387,7 +389,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
  */
 async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusCurvePoint): Promise<RunTrace> {
   s.progress('Refining: planes around the stage');
-  const netMoves = s.moves.filter((m) => m.by === 'net').length;
+  const netMoves = netMoveCount(s);
   const refined = await refineAround(s, here, d, true);
   const finalZ = refined.zBestUm;
   const how =
@@ -396,7 +398,7 @@ async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusC
       : `a search around the stage finished (${classicMessage(refined, 'local')})`;
   return finish(s, {
     outcome: refined.peakFound ? 'focused' : 'step-limit',
-    message: `The network came within about ${Math.abs(d).toFixed(2)} um${netMoves ? ` in ${plural(netMoves, 'move')}` : ''}; ${how}`,
+    message: `${probedFirst(s)}The network came within about ${Math.abs(d).toFixed(2)} um${netMoves ? ` in ${plural(netMoves, 'move')}` : ''}; ${how}`,
     decidedBy: 'net+refine',
     fallbackReason: null,
     classic: refined,
@@ -472,6 +474,16 @@ async function searchBothSides(s: RunState, magnitudeUm: number): Promise<Refine
   return refineAround(s, best.point, d, true);
 }
 
+function netMoveCount(s: RunState): number {
+  return s.moves.filter((m) => m.by === 'net').length;
+}
+
+/** How a run that began on a blank frame found the tissue, to open its message; empty otherwise. */
+function probedFirst(s: RunState): string {
+  if (!s.probes) return '';
+  return `The first frame looked blank; ${plural(s.probes, 'plane')} further out found the tissue. `;
+}
+
 /** Snap and estimate where the stage is. */
 async function readHere(s: RunState): Promise<ProbeReading> {
   const { camera, zStage } = s.o.devices;
@@ -500,8 +512,10 @@ async function probeAround(s: RunState): Promise<ProbeReading | null> {
     estimate: o.estimate!,
     startUm: s.startZUm,
     signal: o.signal,
-    onMove: (fromUm, toUm) =>
-      s.moves.push({ fromUm, toUm, requestedUm: toUm - fromUm, clamped: false, by: 'fallback' }),
+    onMove: (fromUm, toUm) => {
+      s.probes++;
+      s.moves.push({ fromUm, toUm, requestedUm: toUm - fromUm, clamped: false, by: 'fallback' });
+    },
     onReading: (r) => {
       recordReading(s, r.frame, r.zUm, r.estimate);
       s.progress(`Plane ${s.images}: z ${r.zUm.toFixed(2)} um`);

@@ -206,6 +206,9 @@ describe('refusals and hardware outcomes', () => {
     const probes = trace.moves.filter((mv) => mv.by === 'fallback');
     expect(probes.map((mv) => mv.toUm - trace.startZUm)).toEqual([5, -5]);
     expect(trace.images).toBe(4); // the start, two probes (the second one's reading moved the stage), the verify
+    expect(trace.message).toMatch(
+      /^The first frame looked blank; 2 planes further out found the tissue\. In focus: .* after 1 move$/,
+    );
     expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.5);
   });
 
