@@ -13,7 +13,7 @@ import type { Camera, Frame, ZStage } from '../../hardware/types';
 import type { FocusCurvePoint, FocusLabel, SharpnessMetric } from '../../shared/dataset';
 import { labelFocusCurve } from '../focus/label';
 import { sharpness } from '../focus/metrics';
-import { APPROACH_OVERSHOOT_UM, clampToLimits, moveBacklashAware, sleep } from './move';
+import { APPROACH_OVERSHOOT_UM, clampToLimits, moveBacklashAware, sleep, withinLimits } from './move';
 
 export interface ClassicPass {
   halfRangeUm: number;
@@ -73,7 +73,7 @@ export function passPlanes(center: number, pass: ClassicPass, limits: { minUm: n
   const planes: number[] = [];
   for (let i = 0; i < n; i++) {
     const z = center - pass.halfRangeUm + i * pass.stepUm;
-    if (z >= limits.minUm - 1e-9 && z <= limits.maxUm + 1e-9) planes.push(clampToLimits(z, limits));
+    if (withinLimits(z, limits)) planes.push(clampToLimits(z, limits));
   }
   return planes.length ? planes : [clampToLimits(center, limits)];
 }
@@ -161,7 +161,7 @@ function extensionPlanes(
   const out: number[] = [];
   for (let k = 1; k <= count; k++) {
     const z = edge + (up ? k : -k) * step;
-    if (z >= limits.minUm - 1e-9 && z <= limits.maxUm + 1e-9) out.push(clampToLimits(z, limits));
+    if (withinLimits(z, limits)) out.push(clampToLimits(z, limits));
   }
   return out.sort((a, b) => a - b);
 }

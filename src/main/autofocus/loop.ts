@@ -36,7 +36,7 @@ import {
   type ClassicResult,
 } from './classic';
 import { clampToLimits, moveBacklashAware, planMove, sleep } from './move';
-import { probeForContent, type ProbeReading } from './probe';
+import { probePlanes } from './probe';
 import { bracketOfVisited, refineNearFocus, type RefineResult } from './refine';
 import { FIRST_GUESS, MIN_TRACKING, readSide, type SideBelief } from './side';
 
@@ -203,8 +203,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
   const sideChecked = o.magnitudeOnly === true || o.sideFromModel === true;
   let belief: SideBelief = FIRST_GUESS;
   // A probe plane that showed content after a blank first frame: the loop goes on from its reading.
-  let probed: ProbeReading | null = null;
-  let probedOnce = false;
+  let probed: Reading | null = null;
   let flippedBlank = false;
   // The |d| of a reading the network was unsure of, far from focus: the fallback looks that far either side first.
   let unsureAtUm: number | null = null;
@@ -225,8 +224,8 @@ async function runNet(s: RunState): Promise<RunTrace> {
     }
     if (reading === null) {
       if (previous === null) {
-        if (est.refusedAs === 'blank' && cfg.fallback && !probedOnce) {
-          probedOnce = true;
+        // Reached once at most: a probe reading always has content.
+        if (est.refusedAs === 'blank' && cfg.fallback) {
           probed = await probeAround(s);
           if (probed) continue;
           return searchBlankField(s, est);
@@ -459,12 +458,7 @@ async function searchBothSides(s: RunState, magnitudeUm: number): Promise<Refine
   const planes = [from - m, from + m].map((z) => clampToLimits(z, limits)).filter((z) => Math.abs(z - from) >= 1);
   let best: { point: FocusCurvePoint; estimate: Estimate } | null = null;
   for (const z of planes) {
-    checkCancelled(s.o.signal);
-    const before = await zStage.position();
-    const reached = await moveBacklashAware(zStage, z);
-    s.moves.push({ fromUm: before, toUm: reached, requestedUm: z - before, clamped: false, by: 'fallback' });
-    await sleep(zStage.settleMs(), s.o.signal);
-    const { estimate } = await readHere(s);
+    const { estimate } = await readAt(s, z);
     const point = s.visited[s.visited.length - 1];
     if (!best || point.sharpness > best.point.sharpness) best = { point, estimate };
   }
@@ -484,8 +478,15 @@ function probedFirst(s: RunState): string {
   return `The first frame looked blank; ${plural(s.probes, 'plane')} further out found the tissue. `;
 }
 
+/** A frame the network estimated, and where. */
+interface Reading {
+  frame: Frame;
+  zUm: number;
+  estimate: Estimate;
+}
+
 /** Snap and estimate where the stage is. */
-async function readHere(s: RunState): Promise<ProbeReading> {
+async function readHere(s: RunState): Promise<Reading> {
   const { camera, zStage } = s.o.devices;
   const frame = await camera.snap();
   const zUm = await zStage.position();
@@ -502,25 +503,28 @@ function recordReading(s: RunState, frame: Frame, zUm: number, est: Estimate): v
   s.visited.push({ z: zUm, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) });
 }
 
+/** Move to a plane a fallback chose (backlash-aware, stored as a fallback move), let it settle, snap and estimate. */
+async function readAt(s: RunState, zUm: number): Promise<Reading> {
+  const { zStage } = s.o.devices;
+  checkCancelled(s.o.signal);
+  const before = await zStage.position();
+  const reached = await moveBacklashAware(zStage, zUm);
+  s.moves.push({ fromUm: before, toUm: reached, requestedUm: zUm - before, clamped: false, by: 'fallback' });
+  await sleep(zStage.settleMs(), s.o.signal);
+  const reading = await readHere(s);
+  s.progress(`Plane ${s.images}: z ${reading.zUm.toFixed(2)} um`);
+  return reading;
+}
+
 /** After a blank first frame: planes further out until one shows content (probe.ts), each counted in the run. */
-async function probeAround(s: RunState): Promise<ProbeReading | null> {
-  const { o } = s;
+async function probeAround(s: RunState): Promise<Reading | null> {
   s.progress('The field looks blank: looking further out');
-  return probeForContent({
-    camera: o.devices.camera,
-    zStage: o.devices.zStage,
-    estimate: o.estimate!,
-    startUm: s.startZUm,
-    signal: o.signal,
-    onMove: (fromUm, toUm) => {
-      s.probes++;
-      s.moves.push({ fromUm, toUm, requestedUm: toUm - fromUm, clamped: false, by: 'fallback' });
-    },
-    onReading: (r) => {
-      recordReading(s, r.frame, r.zUm, r.estimate);
-      s.progress(`Plane ${s.images}: z ${r.zUm.toFixed(2)} um`);
-    },
-  });
+  for (const z of probePlanes(s.startZUm, s.o.devices.zStage.limits())) {
+    s.probes++;
+    const reading = await readAt(s, z);
+    if (reading.estimate.status === 'ok' && reading.estimate.defocusUm !== null) return reading;
+  }
+  return null;
 }
 
 /**

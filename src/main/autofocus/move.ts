@@ -33,6 +33,11 @@ export function planMove(
   return { fromUm: currentUm, targetUm, requestedUm, clamped: Math.abs(targetUm - (currentUm + requestedUm)) > 1e-9 };
 }
 
+/** Is z inside the soft limits (to rounding)? Planes outside them are skipped, never clamped onto the limit twice. */
+export function withinLimits(zUm: number, limits: AxisLimits): boolean {
+  return zUm >= limits.minUm - 1e-9 && zUm <= limits.maxUm + 1e-9;
+}
+
 export function clampToLimits(zUm: number, limits: AxisLimits): number {
   return Math.min(limits.maxUm, Math.max(limits.minUm, zUm));
 }

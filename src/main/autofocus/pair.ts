@@ -82,12 +82,7 @@ const MIN_CONSISTENT_WIDTHS = 3;
  * that cannot produce the pair's sharpness ratio at all (a wide curve cannot fall tenfold in 2 um) is ruled out by
  * the pair itself, so the spread is taken over the widths that remain.
  */
-export function pairFocus(
-  a: FocusCurvePoint,
-  b: FocusCurvePoint,
-  dofUm: number,
-  reachUm = PAIR_REACH_UM,
-): PairFocus | null {
+export function pairFocus(a: FocusCurvePoint, b: FocusCurvePoint, dofUm: number): PairFocus | null {
   const [lo, hi] = WIDTH_RANGE_DOF;
   const roots: number[] = [];
   for (let i = 0; i < WIDTH_SAMPLES; i++) {
@@ -100,7 +95,7 @@ export function pairFocus(
   const zMax = Math.max(...roots);
   const zFocusUm = (zMin + zMax) / 2;
   const spreadUm = zMax - zMin;
-  const inReach = zFocusUm >= Math.min(a.z, b.z) - reachUm && zFocusUm <= Math.max(a.z, b.z) + reachUm;
+  const inReach = zFocusUm >= Math.min(a.z, b.z) - PAIR_REACH_UM && zFocusUm <= Math.max(a.z, b.z) + PAIR_REACH_UM;
   return {
     zFocusUm,
     spreadUm,

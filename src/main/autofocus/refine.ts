@@ -17,7 +17,7 @@
 import type { Camera, Frame, ZStage } from '../../hardware/types';
 import type { FocusCurvePoint } from '../../shared/dataset';
 import { bestPlane, ClassicCancelled, CLASSIC_METRIC, fitLabel, sharpnessOfFrame, type ClassicResult } from './classic';
-import { clampToLimits, moveBacklashAware, sleep } from './move';
+import { clampToLimits, moveBacklashAware, sleep, withinLimits } from './move';
 import { pairFocus, type PairFocus } from './pair';
 
 /** Step between planes of the search (um): within the depth of field of a 20x or 40x dry objective. */
@@ -74,8 +74,7 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
     o.onFrame?.(frame, point);
     return { ...point, frame };
   };
-  const isNew = (z: number) =>
-    z >= limits.minUm - 1e-9 && z <= limits.maxUm + 1e-9 && points.every((p) => Math.abs(p.z - z) > 0.25);
+  const isNew = (z: number) => withinLimits(z, limits) && points.every((p) => Math.abs(p.z - z) > 0.25);
   const end = async (
     how: 'pair' | 'fit',
     zFocusUm: number | null,
