@@ -2,6 +2,11 @@
 
   /usr/bin/python3 -m training.bench [--models ldse-net,resnet50,botnet] [--threads 2] [--batch-size 50]
       [--steps 3] [--repeats 3] [--json]
+  /usr/bin/python3 -m training.bench --render --slides ../shared/data/slides [--setups 20x,40x] [--json]
+
+--render times the rendered stream of training.synth_train instead: patches/s per setup on the fine grid (the
+TypeScript simulator's) and on the camera grid, in the same run, with their ratio; a run on rendered patches
+trains no faster than its stream.
 
 Training: Adam + MSE steps on random 224x224 batches (images/s). Inference: eval-mode PyTorch forward
 (ms per patch, batched). Each figure is the best of --repeats wall-clock timings, which on a shared machine is the
@@ -20,6 +25,7 @@ import torch
 from torch import nn
 
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters
+from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
 
 
 def time_training(model: nn.Module, batch: int, size: int, steps: int) -> Tuple[float, float]:
@@ -66,6 +72,46 @@ def bench(architecture: str, batch: int, size: int, steps: int, repeats: int, in
     }
 
 
+def bench_render(slides_folder: str, setup: str, camera_grid: bool, batch: int, repeats: int) -> dict:
+    config = GeneratorConfig(setup=setup, camera_grid=camera_grid)
+    pitch, _, size = config.grid()
+    generator = PatchGenerator(load_slides(slides_folder, pitch, torch.device("cpu")), config, 0,
+                               torch.device("cpu"))
+    generator.sample(batch)  # warm-up
+    walls = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        generator.sample(batch)
+        walls.append((time.perf_counter() - started) / batch)
+    return {"setup": setup, "grid": "camera" if camera_grid else "fine", "fft_grid": size,
+            "pitch_um": round(pitch, 5), "patches_per_s": round(1 / min(walls), 1),
+            "patches_per_s_median": round(1 / statistics.median(walls), 1),
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
+def main_render(args: argparse.Namespace) -> int:
+    if not args.slides:
+        print("error: --render needs --slides <folder>", file=sys.stderr)
+        return 2
+    rows = []
+    for setup in args.setups.split(","):
+        fine = bench_render(args.slides, setup, False, args.batch_size, args.repeats)
+        rows.append(fine)
+        if GeneratorConfig(setup=setup).pixel_bins() > 1:  # the camera grid differs only where it bins
+            camera = bench_render(args.slides, setup, True, args.batch_size, args.repeats)
+            camera["vs_fine"] = round(camera["patches_per_s"] / fine["patches_per_s"], 2)
+            rows.append(camera)
+    if args.json:
+        print(json.dumps({"threads": args.threads, "torch": torch.__version__, "render": rows}, indent=2))
+        return 0
+    for row in rows:
+        ratio = f"  {row['vs_fine']:.2f}x the fine grid" if "vs_fine" in row else ""
+        print(f"{row['setup']} {row['grid']:6s} grid {row['fft_grid']:4d}^2 at {row['pitch_um']} um: "
+              f"{row['patches_per_s']:6.1f} patches/s (median {row['patches_per_s_median']}){ratio}, "
+              f"load {row['load_average']}", flush=True)
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m training.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default=",".join(ARCHITECTURES))
@@ -76,8 +122,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--render", action="store_true", help="time the rendered patch stream instead")
+    parser.add_argument("--slides", default=None, help="slide folder (--render)")
+    parser.add_argument("--setups", default="20x,40x", help="setups to render (--render)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.render:
+        return main_render(args)
     results = []
     for architecture in args.models.split(","):
         result = bench(architecture, args.batch_size, args.size, args.steps, args.repeats, args.inference_batch)

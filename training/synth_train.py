@@ -3,6 +3,7 @@
   /usr/bin/python3 -m training.synth_train --slides ../shared/data/slides --exclude NAME... --setup 20x
       --model ldse-net --out <run dir> [--minutes M | --steps N] [--batch-size 128] [--lr 1e-3]
       [--val-every N] [--val-samples 2048] [--device auto|cpu|cuda] [--seed N] [--json]
+      [--init CHECKPOINT] [--phase-rad LO HI] [--grid fine|camera] [--threads N]
 
 Every batch is new: a random region of a random training slide, a random rendering variant (optics within
 tolerance, stain, phase, aberration, illumination, noise: training/focusnet/optics/variants.py) and a random
@@ -14,6 +15,7 @@ Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train 
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
 """
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -28,7 +30,7 @@ from .focusnet import checkpoint as ckpt
 from .focusnet.errors import TrainingError
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
 from .focusnet.models.head import defocus_loss
-from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
+from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides, variants
 from .focusnet.optics.generator import SETUPS
 from .focusnet import distributed
 from .focusnet.engine import evaluate
@@ -54,11 +56,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--val-samples", type=int, default=2048)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (CPU runs)")
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+                        help="fine-tune: start from this checkpoint's weights (a synth_train or training.train run "
+                             "of the same setup); its model options and input normalisation are kept")
+    parser.add_argument("--phase-rad", nargs=2, type=float, default=None, metavar=("LO", "HI"),
+                        help="stained samples' phase scale range in rad (default %.1f-%.1f, variants.py)"
+                             % variants.Ranges().phase_rad)
+    parser.add_argument("--grid", choices=("fine", "camera"), default="fine",
+                        help="20x rendering grid: 'fine' bins 2x2 as the TypeScript simulator does, 'camera' "
+                             "renders the camera's pixels with the binning's transfer, 4x fewer pixels (CPU runs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
     if args.batch_size < 2 or args.val_every < 1 or args.val_samples < 16:
         parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
+    if args.phase_rad and not 0 <= args.phase_rad[0] < args.phase_rad[1]:
+        parser.error("--phase-rad LO HI needs 0 <= LO < HI")
     return args
 
 
@@ -110,25 +123,37 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         torch.backends.cudnn.deterministic = False
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    config = GeneratorConfig(setup=args.setup)
+    init = load_init(args)
+    ranges = variants.Ranges()
+    if args.phase_rad:
+        ranges = dataclasses.replace(ranges, phase_rad=tuple(args.phase_rad))
+    config = GeneratorConfig(setup=args.setup, ranges=ranges, camera_grid=args.grid == "camera")
     pitch = config.grid()[0]
     train_slides = load_slides(args.slides, pitch, device, exclude=args.exclude)
     held_out = load_slides(args.slides, pitch, device, only=args.exclude) if args.exclude else train_slides
     generator = PatchGenerator(train_slides, config, args.seed, device)
 
-    # Normalisation from rendered patches, as training.train takes it from the train split.
-    probe = torch.cat([generator.sample(args.batch_size)[0] for _ in range(4)])
-    mean = probe.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
-    std = probe.std(dim=(0, 2, 3)).view(1, 3, 1, 1)
+    if init:  # the weights expect the inputs they were trained on
+        mean = torch.tensor(init["normalisation"]["mean"], device=device).view(1, 3, 1, 1)
+        std = torch.tensor(init["normalisation"]["std"], device=device).view(1, 3, 1, 1)
+    else:  # from rendered patches, as training.train takes it from the train split
+        probe = torch.cat([generator.sample(args.batch_size)[0] for _ in range(4)])
+        mean = probe.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
+        std = probe.std(dim=(0, 2, 3)).view(1, 3, 1, 1)
     validation = Validation(PatchGenerator(held_out, config, args.seed + 1, device), args.val_samples,
                             args.batch_size, mean, std, runtime)
 
     options = default_options(args.model)
     if args.model == "ldse-net":
         options["head"] = args.head
+    if init:
+        options = init["model_options"]
     model = build_model(args.model, 224, options)
     low, high = config.defocus_range_um
     label_stats = {"mean": (low + high) / 2, "std": (high - low) / math.sqrt(12)}  # uniform labels
+    if init:
+        label_stats = init["label_stats"]
+        model.load_state_dict(init["model_state"])
     head_of(model).set_label_stats(label_stats["mean"], label_stats["std"])
     model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -154,6 +179,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "optics": {k: setup[k] for k in ("setup_id", "magnification", "na", "immersion_index",
                                               "pixel_size_um")},
             "patch_size": 224,
+            "rendering": {"grid": args.grid, "phase_rad": list(ranges.phase_rad)},
         },
         "training": {
             "framework": f"pytorch {torch.__version__}",
@@ -162,6 +188,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "scheduler": "cosine to 1 % over the run", "device": distributed.describe_device(runtime),
             "patience": 0, "max_epochs": 0,
         },
+        **({"pretraining": ckpt.pretraining_of(init)} if init else {}),
     }
 
     def validate() -> None:
@@ -217,6 +244,23 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     return {"status": "done", "model": args.model, "run_dir": out, "steps": step, "patches_seen": seen,
             "best_epoch": state["best_epoch"], "metrics": best, "time_s": round(time.monotonic() - started, 1),
             "device": distributed.describe_device(runtime)}
+
+
+def load_init(args: argparse.Namespace) -> Optional[dict]:
+    """The --init checkpoint, refused where it cannot continue as this run: another architecture, a magnitude
+    target, another optical setup."""
+    if not args.init:
+        return None
+    state = ckpt.load(args.init)
+    if state["architecture"] != args.model or state["input_size"] != 224:
+        raise TrainingError("init_mismatch", f"{args.init} holds {state['architecture']} at {state['input_size']} "
+                                             f"px, not {args.model} at 224 px")
+    if state.get("target", "signed") != "signed":
+        raise TrainingError("init_target", f"{args.init} was trained with target {state['target']}, not signed")
+    setup = state["dataset"]["optics"].get("setup_id")
+    if setup != args.setup:
+        raise TrainingError("init_setup", f"{args.init} was trained for the {setup} setup, not {args.setup}")
+    return state
 
 
 def validation_size(validation: Validation) -> int:

@@ -127,7 +127,7 @@ class Run:
         self.dataset_info = self._dataset_info(export, rows)
         if resume_state or init_state:
             _check_same_optics((resume_state or init_state)["dataset"]["optics"], self.dataset_info["optics"])
-        self.pretraining = resume_state.get("pretraining") if resume_state else _pretraining(init_state)
+        self.pretraining = resume_state.get("pretraining") if resume_state else ckpt.pretraining_of(init_state)
         self._build_loaders()
         self.command = command_line(argv, runtime.world_size)
         self.state = {"epoch": 0, "best_epoch": 0, "best_test_loss": None, "epochs_since_best": 0,
@@ -359,16 +359,6 @@ def _check_same_optics(saved: dict, current: dict) -> None:
 def _sign_text(record: dict) -> str:
     rate = record.get("test_sign_error_rate")
     return "" if rate is None else f", sign errors {100 * rate:.1f} %"
-
-
-def _pretraining(init_state: Optional[dict]) -> Optional[dict]:
-    """What the --init checkpoint cost, so the card can state the whole training time."""
-    if not init_state:
-        return None
-    training = init_state["training"]
-    return {"command": training["command"], "device": training["device"],
-            "time_s": round(float(init_state["time_s"]), 1), "dataset": init_state["dataset"]["export"],
-            "patches_seen": init_state["dataset"]["n_train"]}
 
 
 def _json_options(text: Optional[str]) -> dict:

@@ -39,3 +39,22 @@ def load(path: str, map_location: Optional[str] = "cpu") -> dict:
         raise TrainingError("checkpoint_version", f"{path} has checkpoint version {state.get('version')}; "
                                                   f"this code reads version {CHECKPOINT_VERSION}")
     return state
+
+
+def pretraining_of(init_state: Optional[dict]) -> Optional[dict]:
+    """What the --init checkpoint and the stages before it cost, so the card can state the whole training time:
+    the stage the run started from, with `time_s` the total of every earlier stage and `stages` each of them,
+    oldest first."""
+    if not init_state:
+        return None
+    training = init_state["training"]
+    stage = {"command": training["command"], "device": training["device"],
+             "time_s": round(float(init_state["time_s"]), 1), "dataset": init_state["dataset"]["export"],
+             "patches_seen": init_state["dataset"]["n_train"]}
+    earlier = init_state.get("pretraining")
+    stages = (earlier.get("stages") or [{k: v for k, v in earlier.items() if k != "stages"}]) if earlier else []
+    stages = stages + [stage]
+    if len(stages) == 1:
+        return stage
+    return {**stage, "time_s": round(sum(float(s["time_s"]) for s in stages), 1),
+            "device": " + ".join(s["device"] for s in stages), "stages": stages}

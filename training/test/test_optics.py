@@ -12,7 +12,7 @@ from training import synth_train
 from training.focusnet import checkpoint as ckpt
 from training.focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
 from training.focusnet.optics import physics
-from training.focusnet.optics.generator import keys, keys_matrix
+from training.focusnet.optics.generator import keys, keys_upsample
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "optics-reference.json")
 
@@ -131,11 +131,121 @@ def test_camera_upsampling_is_the_typescript_keys_cubic():
     assert torch.allclose(taps, torch.tensor([-1, 9, 9, -1]) / 16.0)
     # Keys with a = -0.5 reproduces quadratics: a separable quadratic field upsampled 3x is the quadratic, sampled
     # at resample.ts's pixel centres u = (i + 0.5) / 3 - 0.5 (plus the crop offset).
-    size, factor, out, offset = 20, 3, 48, 6
-    g = torch.arange(size, dtype=torch.float32)
-    field = (0.3 + 0.02 * g - 0.001 * g ** 2).view(-1, 1) * (1.0 + 0.01 * g).view(1, -1)
-    m = keys_matrix(out, size, factor, offset, torch.device("cpu"))
-    up = m @ field @ m.T
-    u = (torch.arange(out, dtype=torch.float32) + offset + 0.5) / factor - 0.5
-    expected = (0.3 + 0.02 * u - 0.001 * u ** 2).view(-1, 1) * (1.0 + 0.01 * u).view(1, -1)
-    assert torch.allclose(up, expected, atol=1e-5)
+    for factor in (2, 3):
+        size, out, offset = 20, 14 * factor, 2 * factor  # every output pixel has its 4 x 4 samples
+        g = torch.arange(size, dtype=torch.float32)
+        field = (0.3 + 0.02 * g - 0.001 * g ** 2).view(-1, 1) * (1.0 + 0.01 * g).view(1, -1)
+        up = keys_upsample(field.view(1, 1, size, size), factor, out, offset)[0, 0]
+        u = (torch.arange(out, dtype=torch.float32) + offset + 0.5) / factor - 0.5
+        expected = (0.3 + 0.02 * u - 0.001 * u ** 2).view(-1, 1) * (1.0 + 0.01 * u).view(1, -1)
+        assert torch.allclose(up, expected, atol=1e-5), factor
+
+
+def _wotf_full_2d(z, na, n, lam, w040, sigma, grid):
+    """The WOTF radial profile by the whole 2-D cross-correlation of pupil and source (the reference)."""
+    radius = na / lam
+    rc = sigma * radius
+    delta = 2.2 * (radius + rc) / grid
+    j = torch.arange(grid, dtype=torch.float32)
+    j = torch.where(j < grid / 2, j, j - grid)
+    fy, fx = j.view(1, grid, 1) * delta.view(-1, 1, 1), j.view(1, 1, grid) * delta.view(-1, 1, 1)
+    k = torch.sqrt(fx * fx + fy * fy)
+    col = lambda v: v.view(-1, 1, 1)  # noqa: E731
+    p = physics.pupil(k, col(z), col(na), col(n), col(lam), col(w040))
+    source = (k <= col(rc)).to(torch.float32)
+    corr = torch.fft.ifft2(torch.conj(torch.fft.fft2(p * source)) * torch.fft.fft2(p))
+    return corr[:, 0, : grid // 2 + 1] / source.sum(dim=(1, 2)).clamp(min=1.0).view(-1, 1)
+
+
+def test_the_wotf_from_the_source_rows_is_the_full_correlation():
+    z = torch.tensor([-9.0, -1.5, 0.0, 2.0, 7.0])
+    na, n = torch.tensor([0.75, 0.72, 0.78, 0.65, 0.75]), torch.ones(5)
+    lam = torch.tensor([0.61, 0.54, 0.465, 0.54, 0.61])
+    w040 = torch.tensor([0.0, 0.3, -0.1, 0.0, 0.5])
+    sigma = torch.tensor([0.0, 0.45, 0.9, 0.6, 0.3])  # 0: a single source point
+    profile, _ = physics.wotf_profile(z, na, n, lam, w040, sigma, grid=128)
+    assert torch.allclose(profile, _wotf_full_2d(z, na, n, lam, w040, sigma, 128), atol=2e-6)
+
+
+def test_the_camera_grid_with_the_pixel_aperture_is_binning_a_finer_grid():
+    """2 x 2 binning of a render at half the camera pitch = a render at the camera pitch times the binning's
+    transfer, for a sample with nothing above the camera's Nyquist frequency."""
+    pixel, size = 0.2, 64  # camera pitch (um) and camera pixels: a 12.8 um periodic field
+
+    def sample(pitch: float, count: int, offset: float):
+        x = torch.arange(count) * pitch + offset
+        yy, xx = torch.meshgrid(x, x, indexing="ij")
+        f = 1 / (size * pixel)  # harmonics of the field: periodic on both grids
+        od = 0.3 + 0.2 * torch.cos(2 * math.pi * (9 * f * xx + 4 * f * yy)) + 0.1 * torch.sin(2 * math.pi * 13 * f * yy)
+        return torch.exp(-od).view(1, 1, count, count), (0.4 * od).view(1, 1, count, count)
+
+    optics = (_t(1.5), _t(0.75), _t(1.0), torch.tensor([0.54]), _t(0.1), _t(0.5))
+    fine = physics.image_intensity(*sample(pixel / 2, 2 * size, 0.0), pixel / 2, *optics)
+    binned = torch.nn.functional.avg_pool2d(fine, 2)  # camera pixel i: fine samples 2i, 2i + 1
+    camera = physics.image_intensity(*sample(pixel, size, pixel / 4), pixel, *optics, pixel_bins=2)
+    assert float(binned.std()) > 0.01  # the test has contrast to lose
+    assert torch.allclose(camera, binned, atol=2e-5)
+    plain = physics.image_intensity(*sample(pixel, size, pixel / 4), pixel, *optics)
+    assert float((plain - binned).abs().max()) > 1e-3  # without the aperture the two differ
+
+
+def test_synth_train_fine_tunes_from_a_checkpoint_and_records_every_stage(tmp_path, capsys):
+    folder = _write_slides(str(tmp_path / "slides"))
+    common = ["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--steps", "1", "--batch-size", "2",
+              "--val-every", "1", "--val-samples", "16", "--threads", "1"]
+    first, second, third = (str(tmp_path / name) for name in ("first", "second", "third"))
+    assert synth_train.main(common + ["--out", first]) == 0
+    assert synth_train.main(common + ["--out", second, "--init", os.path.join(first, ckpt.BEST),
+                                      "--phase-rad", "0.1", "0.5", "--lr", "1e-5"]) == 0
+    source, tuned = ckpt.load(os.path.join(first, ckpt.BEST)), ckpt.load(os.path.join(second, ckpt.BEST))
+    assert tuned["normalisation"] == source["normalisation"]  # the weights keep the inputs they know
+    assert tuned["model_options"] == source["model_options"]
+    weight = "head.linear.weight"
+    drift = (tuned["model_state"][weight] - source["model_state"][weight]).abs().max()
+    assert float(drift) < 1e-3  # one step at 1e-5 from the source's weights, not from a fresh start
+    assert tuned["pretraining"]["command"] == source["training"]["command"]
+    assert tuned["dataset"]["rendering"] == {"grid": "fine", "phase_rad": [0.1, 0.5]}
+    assert synth_train.main(common + ["--out", third, "--init", os.path.join(second, ckpt.BEST)]) == 0
+    chain = ckpt.load(os.path.join(third, ckpt.BEST))["pretraining"]
+    assert [s["command"] for s in chain["stages"]] == [source["training"]["command"], tuned["training"]["command"]]
+    assert math.isclose(chain["time_s"], sum(s["time_s"] for s in chain["stages"]))
+    # another setup, or a range upside down, is refused before anything renders
+    code = synth_train.main(common[:4] + ["--setup", "20x", "--out", str(tmp_path / "x"), "--init",
+                                          os.path.join(first, ckpt.BEST)])
+    assert code == 2 and "trained for the 40x setup, not 20x" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        synth_train.main(common + ["--out", str(tmp_path / "y"), "--phase-rad", "0.8", "0.2"])
+
+
+def test_the_render_benchmark_times_both_grids(tmp_path, capsys):
+    from training import bench
+    folder = _write_slides(str(tmp_path / "slides"))
+    assert bench.main(["--render", "--slides", folder, "--setups", "20x,40x", "--batch-size", "2", "--repeats", "1",
+                       "--threads", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["render"]
+    assert [(r["setup"], r["grid"]) for r in rows] == [("20x", "fine"), ("20x", "camera"), ("40x", "fine")]
+    assert rows[0]["fft_grid"] == 2 * rows[1]["fft_grid"] and rows[1]["vs_fine"] > 0
+    assert all(r["patches_per_s"] > 0 for r in rows)
+    assert bench.main(["--render"]) == 2 and "--render needs --slides" in capsys.readouterr().err
+
+
+def test_rendered_eval_scores_checkpoints_on_the_same_draws(tmp_path, capsys):
+    from training import rendered_eval
+    folder = _write_slides(str(tmp_path / "slides"))
+    run = str(tmp_path / "run")
+    assert synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", run, "--steps",
+                             "1", "--batch-size", "2", "--val-every", "1", "--val-samples", "16", "--threads", "1"]) == 0
+    best = os.path.join(run, ckpt.BEST)
+    capsys.readouterr()
+    args = ["--checkpoint", best, best, "--slides", folder, "--only", "tissue_1", "--setup", "40x", "--n", "32",
+            "--phase-rad", "0.1", "0.6", "--threads", "1", "--json"]
+    assert rendered_eval.main(args) == 0
+    first, second = json.loads(capsys.readouterr().out)["results"]
+    assert first["n"] == 32 and first == second  # one set of draws for every checkpoint
+    assert 0 <= first["sign_error_rate"] <= 1 and first["mae_um"] > 0
+    assert rendered_eval.main(args[:7] + ["--setup", "20x", "--n", "32"]) == 2
+    assert "trained for the 40x setup, not 20x" in capsys.readouterr().err
+    # the figures themselves: one wrong side of three beyond 1 um, the 0.5 um patch has no side to miss
+    scored = rendered_eval.figures(torch.tensor([2.0, -1.0, -3.0, -0.5]), torch.tensor([1.5, 2.0, -4.0, 0.5]))
+    assert scored["n"] == 4 and math.isclose(scored["sign_error_rate"], 1 / 3, rel_tol=1e-6)
+    assert math.isclose(scored["mae_um"], (0.5 + 3.0 + 1.0 + 1.0) / 4, rel_tol=1e-6)
