@@ -5,22 +5,23 @@
 
 The export of the app's renderer holds a few hundred test patches; this draws as many as asked from the PyTorch
 renderer (training/focusnet/optics), with every other choice randomised as in training, so two checkpoints compare
-on the same draws (same --seed). Figures: MAE, MAE over -5..+5 um, and the share of |d| >= 1 um read on the wrong
-side of focus.
+on the same draws (same --seed). Figures: those of training's evaluation pass (focusnet/engine.py): MAE, MAE over
+-5..+5 um, the share of |d| >= 1 um read on the wrong side of focus, RMSE, bias.
 """
 import argparse
-import dataclasses
 import json
 import sys
 from typing import List, Optional
 
 import torch
 
+from .export import load_model
 from .focusnet import checkpoint as ckpt
+from .focusnet import distributed, engine
 from .focusnet.errors import TrainingError
-from .focusnet.models import build_model
-from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides, variants
+from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.generator import SETUPS
+from .focusnet.optics.options import add_render_options, check_render_options, render_config
 
 BATCH = 32
 
@@ -32,28 +33,15 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", required=True, help="held-out slide names to render")
     parser.add_argument("--setup", choices=sorted(SETUPS), default="20x")
     parser.add_argument("--n", type=int, default=1024, help="patches (default 1024)")
-    parser.add_argument("--phase-rad", nargs=2, type=float, default=None, metavar=("LO", "HI"),
-                        help="stained phase range in rad (default variants.py's)")
-    parser.add_argument("--grid", choices=("fine", "camera"), default="camera")
+    add_render_options(parser, grid_default="camera")
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < BATCH:
         parser.error(f"--n must be at least {BATCH}")
-    if args.phase_rad and not 0 <= args.phase_rad[0] < args.phase_rad[1]:
-        parser.error("--phase-rad LO HI needs 0 <= LO < HI")
+    check_render_options(parser, args)
     return args
-
-
-def figures(predicted: torch.Tensor, true: torch.Tensor) -> dict:
-    error = (predicted - true).abs()
-    central = true.abs() <= 5
-    sided = true.abs() >= 1
-    wrong = (torch.sign(predicted) != torch.sign(true)) & sided
-    return {"n": int(true.numel()), "mae_um": float(error.mean()),
-            "mae_central_um": float(error[central].mean()) if bool(central.any()) else None,
-            "sign_error_rate": float(wrong.sum() / sided.sum()) if bool(sided.any()) else None}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -68,23 +56,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(json.dumps({"setup": args.setup, "seed": args.seed, "results": results}))
     else:
         for r in results:
-            central = "n/a" if r["mae_central_um"] is None else f"{r['mae_central_um']:.2f}"
-            sign = "n/a" if r["sign_error_rate"] is None else f"{100 * r['sign_error_rate']:.1f} %"
-            print(f"{r['checkpoint']}: {r['n']} patches, wrong sides {sign}, MAE {r['mae_um']:.2f} um, "
+            central = "n/a" if r["test_mae_central_um"] is None else f"{r['test_mae_central_um']:.2f}"
+            sign = "n/a" if r["test_sign_error_rate"] is None else f"{100 * r['test_sign_error_rate']:.1f} %"
+            print(f"{r['checkpoint']}: {r['n']} patches, wrong sides {sign}, MAE {r['test_mae_um']:.2f} um, "
                   f"-5..+5 um {central} um")
     return 0
 
 
 def evaluate(args: argparse.Namespace) -> List[dict]:
-    ranges = variants.Ranges()
-    if args.phase_rad:
-        ranges = dataclasses.replace(ranges, phase_rad=tuple(args.phase_rad))
-    config = GeneratorConfig(setup=args.setup, ranges=ranges, camera_grid=args.grid == "camera")
-    device = torch.device("cpu")
-    slides = load_slides(args.slides, config.grid()[0], device, only=args.only)
-    generator = PatchGenerator(slides, config, args.seed, device)
+    config = render_config(args)
+    runtime = distributed.start("cpu")
+    slides = load_slides(args.slides, config.grid()[0], runtime.device, only=args.only)
+    generator = PatchGenerator(slides, config, args.seed, runtime.device)
     draws = [generator.sample(BATCH) for _ in range(args.n // BATCH)]  # the same draws for every checkpoint
-    true = torch.cat([labels for _, labels in draws])
     results = []
     for path in args.checkpoint:
         state = ckpt.load(path)
@@ -93,14 +77,10 @@ def evaluate(args: argparse.Namespace) -> List[dict]:
             raise TrainingError("setup_mismatch", f"{path} was trained for the {setup} setup, not {args.setup}")
         if state.get("target", "signed") != "signed":
             raise TrainingError("target", f"{path} reads |d| (target {state['target']}): it has no side to score")
-        model = build_model(state["architecture"], state["input_size"], state["model_options"])
-        model.load_state_dict(state["model_state"])
-        model.eval()
         mean = torch.tensor(state["normalisation"]["mean"]).view(1, 3, 1, 1)
         std = torch.tensor(state["normalisation"]["std"]).view(1, 3, 1, 1)
-        with torch.no_grad():
-            predicted = torch.cat([model((pixels - mean) / std).view(-1) for pixels, _ in draws])
-        results.append({"checkpoint": path, **figures(predicted, true)})
+        batches = [((pixels - mean) / std, labels.view(-1, 1)) for pixels, labels in draws]
+        results.append({"checkpoint": path, **engine.evaluate(load_model(state), batches, runtime)})
     return results
 
 

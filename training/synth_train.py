@@ -15,7 +15,6 @@ Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train 
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
 """
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -30,7 +29,8 @@ from .focusnet import checkpoint as ckpt
 from .focusnet.errors import TrainingError
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
 from .focusnet.models.head import defocus_loss
-from .focusnet.optics import GeneratorConfig, PatchGenerator, load_slides, variants
+from .focusnet.optics import PatchGenerator, load_slides
+from .focusnet.optics.options import add_render_options, check_render_options, render_config
 from .focusnet.optics.generator import SETUPS
 from .focusnet import distributed
 from .focusnet.engine import evaluate
@@ -59,19 +59,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--init", default=None, metavar="CHECKPOINT",
                         help="fine-tune: start from this checkpoint's weights (a synth_train or training.train run "
                              "of the same setup); its model options and input normalisation are kept")
-    parser.add_argument("--phase-rad", nargs=2, type=float, default=None, metavar=("LO", "HI"),
-                        help="stained samples' phase scale range in rad (default %.1f-%.1f, variants.py)"
-                             % variants.Ranges().phase_rad)
-    parser.add_argument("--grid", choices=("fine", "camera"), default="fine",
-                        help="20x rendering grid: 'fine' bins 2x2 as the TypeScript simulator does, 'camera' "
-                             "renders the camera's pixels with the binning's transfer, 4x fewer pixels (CPU runs)")
+    add_render_options(parser, grid_default="fine")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
     if args.batch_size < 2 or args.val_every < 1 or args.val_samples < 16:
         parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
-    if args.phase_rad and not 0 <= args.phase_rad[0] < args.phase_rad[1]:
-        parser.error("--phase-rad LO HI needs 0 <= LO < HI")
+    check_render_options(parser, args)
     return args
 
 
@@ -124,10 +118,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     init = load_init(args)
-    ranges = variants.Ranges()
-    if args.phase_rad:
-        ranges = dataclasses.replace(ranges, phase_rad=tuple(args.phase_rad))
-    config = GeneratorConfig(setup=args.setup, ranges=ranges, camera_grid=args.grid == "camera")
+    config = render_config(args)
     pitch = config.grid()[0]
     train_slides = load_slides(args.slides, pitch, device, exclude=args.exclude)
     held_out = load_slides(args.slides, pitch, device, only=args.exclude) if args.exclude else train_slides
@@ -179,7 +170,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "optics": {k: setup[k] for k in ("setup_id", "magnification", "na", "immersion_index",
                                               "pixel_size_um")},
             "patch_size": 224,
-            "rendering": {"grid": args.grid, "phase_rad": list(ranges.phase_rad)},
+            "rendering": {"grid": args.grid, "phase_rad": list(config.ranges.phase_rad)},
         },
         "training": {
             "framework": f"pytorch {torch.__version__}",
@@ -251,12 +242,7 @@ def load_init(args: argparse.Namespace) -> Optional[dict]:
     target, another optical setup."""
     if not args.init:
         return None
-    state = ckpt.load(args.init)
-    if state["architecture"] != args.model or state["input_size"] != 224:
-        raise TrainingError("init_mismatch", f"{args.init} holds {state['architecture']} at {state['input_size']} "
-                                             f"px, not {args.model} at 224 px")
-    if state.get("target", "signed") != "signed":
-        raise TrainingError("init_target", f"{args.init} was trained with target {state['target']}, not signed")
+    state = ckpt.load_for_init(args.init, args.model, 224, "signed")
     setup = state["dataset"]["optics"].get("setup_id")
     if setup != args.setup:
         raise TrainingError("init_setup", f"{args.init} was trained for the {setup} setup, not {args.setup}")

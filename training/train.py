@@ -155,14 +155,7 @@ class Run:
         args = self.args
         if not args.init:
             return None
-        state = ckpt.load(args.init)
-        if state["architecture"] != args.model or state["input_size"] != args.patch_size:
-            raise TrainingError("init_mismatch", f"{args.init} holds {state['architecture']} at "
-                                                 f"{state['input_size']} px, not {args.model} at {args.patch_size} px")
-        if state.get("target", "signed") != args.target:
-            raise TrainingError("init_target", f"{args.init} was trained with target "
-                                               f"{state.get('target', 'signed')}, not {args.target}")
-        return state
+        return ckpt.load_for_init(args.init, args.model, args.patch_size, args.target)
 
     def _build_model(self, resume_state: Optional[dict], init_state: Optional[dict] = None) -> None:
         args = self.args

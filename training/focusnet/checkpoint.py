@@ -41,6 +41,19 @@ def load(path: str, map_location: Optional[str] = "cpu") -> dict:
     return state
 
 
+def load_for_init(path: str, architecture: str, input_size: int, target: str) -> dict:
+    """A checkpoint a run starts from (--init), refused where its weights cannot continue as this run: another
+    architecture or input size, another target."""
+    state = load(path)
+    if state["architecture"] != architecture or state["input_size"] != input_size:
+        raise TrainingError("init_mismatch", f"{path} holds {state['architecture']} at {state['input_size']} px, "
+                                             f"not {architecture} at {input_size} px")
+    if state.get("target", "signed") != target:
+        raise TrainingError("init_target", f"{path} was trained with target {state.get('target', 'signed')}, "
+                                           f"not {target}")
+    return state
+
+
 def pretraining_of(init_state: Optional[dict]) -> Optional[dict]:
     """What the --init checkpoint and the stages before it cost, so the card can state the whole training time:
     the stage the run started from, with `time_s` the total of every earlier stage and `stages` each of them,

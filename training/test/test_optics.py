@@ -10,6 +10,7 @@ from PIL import Image
 
 from training import synth_train
 from training.focusnet import checkpoint as ckpt
+from training.focusnet import distributed, engine
 from training.focusnet.optics import GeneratorConfig, PatchGenerator, load_slides
 from training.focusnet.optics import physics
 from training.focusnet.optics.generator import keys, keys_upsample
@@ -242,10 +243,16 @@ def test_rendered_eval_scores_checkpoints_on_the_same_draws(tmp_path, capsys):
     assert rendered_eval.main(args) == 0
     first, second = json.loads(capsys.readouterr().out)["results"]
     assert first["n"] == 32 and first == second  # one set of draws for every checkpoint
-    assert 0 <= first["sign_error_rate"] <= 1 and first["mae_um"] > 0
+    assert 0 <= first["test_sign_error_rate"] <= 1 and first["test_mae_um"] > 0
     assert rendered_eval.main(args[:7] + ["--setup", "20x", "--n", "32"]) == 2
     assert "trained for the 40x setup, not 20x" in capsys.readouterr().err
-    # the figures themselves: one wrong side of three beyond 1 um, the 0.5 um patch has no side to miss
-    scored = rendered_eval.figures(torch.tensor([2.0, -1.0, -3.0, -0.5]), torch.tensor([1.5, 2.0, -4.0, 0.5]))
-    assert scored["n"] == 4 and math.isclose(scored["sign_error_rate"], 1 / 3, rel_tol=1e-6)
-    assert math.isclose(scored["mae_um"], (0.5 + 3.0 + 1.0 + 1.0) / 4, rel_tol=1e-6)
+    # the figures themselves (training's evaluation pass, which rendered_eval scores with): one wrong side of three
+    # beyond 1 um, the 0.5 um patch has no side to miss
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            return torch.tensor([[2.0], [-1.0], [-3.0], [-0.5]])
+
+    truth = torch.tensor([[1.5], [2.0], [-4.0], [0.5]])
+    scored = engine.evaluate(Fixed(), [(torch.zeros(4, 3, 8, 8), truth)], distributed.start("cpu"))
+    assert scored["n"] == 4 and math.isclose(scored["test_sign_error_rate"], 1 / 3, rel_tol=1e-6)
+    assert math.isclose(scored["test_mae_um"], (0.5 + 3.0 + 1.0 + 1.0) / 4, rel_tol=1e-6)
