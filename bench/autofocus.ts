@@ -9,6 +9,8 @@
  *
  * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
  *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
+ *          [--net-only]   (skips the sweep: for trying loop changes quickly; the figures to report need both)
+ *          [--jpeg <quality>]   (every frame through JPEG at that quality, as many labs store stacks: bench/jpeg-camera.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
@@ -33,7 +35,9 @@ import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
 import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
+import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
+import { jpegCamera } from './jpeg-camera';
 import { runPairBench } from './autofocus-pair';
 
 const args = process.argv.slice(2);
@@ -67,6 +71,8 @@ interface Outcome {
   decidedBy: string;
   outcome: string;
   fallbackReason: string | null;
+  /** Network runs: where the images went (autofocus-causes.ts). */
+  causes: ImageCauses | null;
 }
 
 function quantile(values: number[], q: number): number {
@@ -174,8 +180,9 @@ async function runTrial(
   await moveBacklashAware(vm.zStage, vm.truth().zFocusUm + t.startUm);
   const computeMs: number[] = [];
   const t0 = performance.now();
+  const jpeg = opt('jpeg');
   const trace: RunTrace = await runAutofocus({
-    devices: { camera: vm.camera, zStage: vm.zStage },
+    devices: { camera: jpeg ? jpegCamera(vm.camera, Number(jpeg)) : vm.camera, zStage: vm.zStage },
     settings: AutofocusSettings.parse({ maxPatches: maxPatches() }),
     method,
     estimate: async (f: Frame) => {
@@ -206,6 +213,7 @@ async function runTrial(
     decidedBy: trace.decidedBy,
     outcome: trace.outcome,
     fallbackReason: trace.fallbackReason,
+    causes: imageCauses(trace, vm.truth().zFocusUm),
   };
 }
 
@@ -357,8 +365,12 @@ async function main(): Promise<void> {
   const log = (s: string) => !flag('json') && process.stderr.write(`${s}\n`);
   log(modelLine);
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
+  const jpeg = opt('jpeg');
+  if (jpeg !== undefined && !(Number.isInteger(Number(jpeg)) && Number(jpeg) >= 1 && Number(jpeg) <= 100)) {
+    throw new Error(`--jpeg takes a JPEG quality 1..100, not ${jpeg}`);
+  }
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);
@@ -369,6 +381,7 @@ async function main(): Promise<void> {
     xUm: (rng() - 0.5) * 150,
     yUm: (rng() - 0.5) * 150,
   }));
+  const methods = flag('net-only') ? (['net'] as const) : (['net', 'sweep'] as const);
   const results: Outcome[] = [];
   const t0 = performance.now();
   for (const slidePath of slides) {
@@ -384,11 +397,11 @@ async function main(): Promise<void> {
     });
     try {
       for (const t of mine) {
-        for (const method of ['net', 'sweep'] as const) {
+        for (const method of methods) {
           const r = await runTrial(vm, t, method, predictor);
           results.push(r);
           log(
-            `${String(results.length).padStart(3)}/${2 * n} ${t.slide.slice(0, 28).padEnd(28)} ${method.padEnd(5)} start ${t.startUm.toFixed(2).padStart(6)} -> ${r.finalUm.toFixed(3).padStart(7)} um, ${String(r.images).padStart(2)} images, ${r.decidedBy}${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`,
+            `${String(results.length).padStart(3)}/${methods.length * n} ${t.slide.slice(0, 28).padEnd(28)} ${method.padEnd(5)} start ${t.startUm.toFixed(2).padStart(6)} -> ${r.finalUm.toFixed(3).padStart(7)} um, ${String(r.images).padStart(2)} images, ${r.decidedBy}${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`,
           );
         }
       }
@@ -411,13 +424,14 @@ async function main(): Promise<void> {
   await engine?.close();
 
   const net = summarise(results.filter((r) => r.method === 'net'));
+  const causes = summariseCauses(results.flatMap((r) => (r.causes ? [r.causes] : [])));
   const sweep = summarise(results.filter((r) => r.method === 'sweep'));
   const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
   const checks = {
     netMedian: net.medianFinalUm <= TARGETS.medianUm,
     netP95: net.p95FinalUm <= TARGETS.p95Um,
     netImages: net.imagesPerFocus <= TARGETS.netImages,
-    sweepImages: sweep.imagesPerFocus >= TARGETS.sweepImages,
+    sweepImages: methods.length > 1 ? sweep.imagesPerFocus >= TARGETS.sweepImages : null,
     compute: timing ? timing.wallMsMedian <= TARGETS.computeMs : null,
   };
   const report = {
@@ -432,6 +446,7 @@ async function main(): Promise<void> {
     seed,
     net,
     sweep,
+    imageCauses: causes,
     ratios: {
       medianFinal: ratio(net.medianFinalUm, sweep.medianFinalUm),
       p95Final: ratio(net.p95FinalUm, sweep.p95FinalUm),
@@ -466,6 +481,8 @@ async function main(): Promise<void> {
     `wall s per focus       ${f(net.wallMsPerFocus / 1000, 2).padStart(9)} ${f(sweep.wallMsPerFocus / 1000, 2).padStart(9)} ${f(report.ratios.wall, 2).padStart(11)}   (rendering included)`,
     `fallbacks              ${String(net.fallbacks).padStart(9)}`,
     `outcomes               net ${JSON.stringify(net.outcomes)}, sweep ${JSON.stringify(sweep.outcomes)}`,
+    `net images, by cause   ${f(causes.leastPerFocus, 2)} the least a right reading needs + ${f(causes.afterWrongFirstSide, 2)} net moves after a wrong first side (${causes.wrongFirstSideRuns} runs)`,
+    `                       + ${f(causes.otherNetMoves, 2)} other net moves + ${f(causes.finishingPlanes, 2)} finishing planes beyond a settled pair = ${f(causes.imagesPerFocus, 2)} per focus`,
   ];
   if (!timing) {
     lines.push(

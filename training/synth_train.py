@@ -21,11 +21,15 @@ import os
 import shlex
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
+import numpy as np
 import torch
 
 from .focusnet import checkpoint as ckpt
+from .focusnet.data.augment import PRESETS
+from .focusnet.data.camera_pipeline import camera_batch
 from .focusnet.errors import TrainingError
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
 from .focusnet.models.head import defocus_loss
@@ -60,6 +64,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="fine-tune: start from this checkpoint's weights (a synth_train or training.train run "
                              "of the same setup); its model options and input normalisation are kept")
     add_render_options(parser, grid_default="fine")
+    parser.add_argument("--augment", choices=("none", "camera"), default="none",
+                        help="'camera': what a colour camera's pipeline does to the rendered patches, a demosaiced "
+                             "RGGB mosaic and JPEG (as training.train --augment camera; training batches only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
@@ -159,7 +166,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         "format": ckpt.CHECKPOINT_FORMAT, "version": ckpt.CHECKPOINT_VERSION, "architecture": args.model,
         "input_size": 224, "model_options": options, "parameters": count_parameters(model),
         "normalisation": {"mean": mean.view(-1).tolist(), "std": std.view(-1).tolist()},
-        "label_stats": label_stats, "target": "signed", "augment": None,
+        "label_stats": label_stats, "target": "signed",
+        "augment": PRESETS["camera"].to_dict() if args.augment == "camera" else None,
         "dataset": {
             "export": f"rendered on the fly from {os.path.abspath(args.slides)}",
             "n_train": 0, "n_test": validation_size(validation),
@@ -204,6 +212,9 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
               f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
               f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
 
+    camera = PRESETS["camera"] if args.augment == "camera" else None
+    camera_rng = np.random.default_rng([args.seed, 0xCA3E])
+    pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) if camera is not None else None
     started = time.monotonic()
     budget_s = args.minutes * 60 if args.minutes else None
     step, seen, running = 0, 0, None
@@ -216,6 +227,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             group["lr"] = args.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * fraction)))
         with torch.no_grad():
             pixels, labels = generator.sample(args.batch_size)
+            if camera is not None:
+                pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool)
             x = ((pixels - mean) / std).contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             pred = model(x).float().view(-1)
@@ -231,6 +244,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             validate()
     if step % args.val_every:
         validate()  # the run's last steps count too
+    if pool is not None:
+        pool.shutdown()
     best = state["best_metrics"] or {}
     return {"status": "done", "model": args.model, "run_dir": out, "steps": step, "patches_seen": seen,
             "best_epoch": state["best_epoch"], "metrics": best, "time_s": round(time.monotonic() - started, 1),

@@ -23,7 +23,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from .focusnet import checkpoint as ckpt
 from .focusnet import distributed
-from .focusnet.data.augment import AugmentConfig
+from .focusnet.data.augment import PRESETS
 from .focusnet.data.dataset import DefocusPatches, channel_stats
 from .focusnet.data.manifest import check_split, read_export, select_rows, slide_names
 from .focusnet.engine import evaluate, train_one_epoch
@@ -65,6 +65,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--normalisation", choices=("train", "imagenet"), default="train",
                         help="input mean/std: measured on the train split (default) or ImageNet's")
     parser.add_argument("--no-augment", action="store_true", help="switch augmentation off")
+    parser.add_argument("--augment", choices=sorted(PRESETS), default="colour",
+                        help="augmentations besides flips and rotations: 'colour' jitter, greyscale and noise "
+                             "(default), 'camera' a demosaiced Bayer mosaic and JPEG (focusnet/data/"
+                             "camera_pipeline.py), 'all' both")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--cache-mb", type=int, default=512, help="decoded full-frame cache per process (MB)")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
@@ -119,7 +123,7 @@ class Run:
             probe = DefocusPatches(train_rows, args.patch_size, train=False, mean=[0, 0, 0], std=[1, 1, 1],
                                    cache_mb=args.cache_mb)
             self.mean, self.std = channel_stats(probe, seed=args.seed)
-        self.augment = None if args.no_augment else AugmentConfig()
+        self.augment = None if args.no_augment else PRESETS[args.augment]
         self.train_set = DefocusPatches(train_rows, args.patch_size, True, self.mean, self.std, self.augment,
                                         args.seed, args.cache_mb)
         self.test_set = DefocusPatches(test_rows, args.patch_size, False, self.mean, self.std, None, args.seed,

@@ -1,14 +1,19 @@
 """Label-preserving augmentations for defocus regression.
 
 Allowed: spatial flips and 90-degree rotations of the image plane, colour jitter (brightness, contrast,
-saturation, hue), random greyscale and additive gaussian noise. Never blur, sharpening, rescaling or anything
-touching the z axis: those change the defocus (or its sign) the label describes.
+saturation, hue), random greyscale, additive gaussian noise, and what a colour camera's pipeline does after the
+optics (a Bayer mosaic demosaiced, JPEG: camera_pipeline.py). Never a defocus-like blur, sharpening, rescaling or
+anything touching the z axis: those change the defocus (or its sign) the label describes. The demosaic and JPEG
+soften pixel-scale detail too, but every real frame of such a camera has gone through them at its own focus.
 """
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Tuple
 
 import numpy as np
 import torch
+
+from .camera_pipeline import bayer_demosaic, jpeg_round_trip
 
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                             [0.596, -0.274, -0.322],
@@ -29,9 +34,22 @@ class AugmentConfig:
     greyscale_p: float = 0.2
     noise_p: float = 0.5
     noise_sigma: float = 0.02  # max std of the noise, in full-scale units
+    bayer_p: float = 0.0  # an RGGB mosaic, demosaiced bilinearly
+    jpeg_p: float = 0.0
+    jpeg_quality: Tuple[int, int] = (60, 95)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# The colour jitter and greyscale scramble how phase and absorption contrast relate, where the side of focus shows
+# (docs/training.md 3b: 25 % wrong sides after one epoch with them), so `camera` leaves them out.
+CAMERA = dict(jitter_p=0.0, greyscale_p=0.0, noise_p=0.0, bayer_p=0.5, jpeg_p=0.6)
+PRESETS = {
+    "colour": AugmentConfig(),
+    "camera": AugmentConfig(**CAMERA),
+    "all": replace(AugmentConfig(), bayer_p=CAMERA["bayer_p"], jpeg_p=CAMERA["jpeg_p"]),
+}
 
 
 def augment(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig) -> torch.Tensor:
@@ -51,6 +69,12 @@ def augment(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig
         generator = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
         sigma = float(rng.uniform(0.0, config.noise_sigma))
         image = image + sigma * torch.randn(image.shape, generator=generator)
+    # The camera's pipeline in its order: the mosaic at the sensor, then the file.
+    if rng.random() < config.bayer_p:
+        image = bayer_demosaic(image.clamp(0.0, 1.0), (int(rng.integers(2)), int(rng.integers(2))))
+    if rng.random() < config.jpeg_p:
+        low, high = config.jpeg_quality
+        image = jpeg_round_trip(image, int(rng.integers(low, high + 1)))
     return image.clamp(0.0, 1.0).contiguous()
 
 
