@@ -128,7 +128,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name, s in r["conditions"].items():
             sign = "n/a" if s["test_sign_error_rate"] is None else f"{100 * s['test_sign_error_rate']:5.1f} %"
             central = "n/a" if s["test_mae_central_um"] is None else f"{s['test_mae_central_um']:.2f}"
-            print(f"  {name:18s} wrong sides {sign}  MAE {s['test_mae_um']:.2f} um  -5..+5 {central} um")
+            print(f"  {name:20s} wrong sides {sign}  MAE {s['test_mae_um']:.2f} um  -5..+5 {central} um")
     return 0
 
 
