@@ -4,7 +4,7 @@
       [--views] [--threads 2] [--json]
 
 Each checkpoint reads the same test patches as they are, after a bilinear demosaic of an RGGB mosaic, after JPEG at
-quality 95, 85, 75 and 60, and after both (focusnet/data/camera_pipeline.py): wrong sides (|d| >= 1 um), MAE and
+quality 95, 85, 75 and 60, after both, and as a monochrome camera would give them (focusnet/data/camera_pipeline.py): wrong sides (|d| >= 1 um), MAE and
 MAE over -5..+5 um, scored by training's evaluation pass (focusnet/engine.py). Our renderers save three co-sited channels without
 loss; real stacks from other labs mostly come from Bayer cameras and often as JPEG. `--views` adds the eight flips
 and rotations of each patch and their mean (test-time augmentation).
@@ -20,7 +20,7 @@ import torch
 from .export import load_model
 from .focusnet import checkpoint as ckpt
 from .focusnet import distributed, engine
-from .focusnet.data.camera_pipeline import bayer_demosaic, jpeg_round_trip
+from .focusnet.data.camera_pipeline import bayer_demosaic, jpeg_round_trip, monochrome
 from .focusnet.data.dataset import DefocusPatches
 from .focusnet.data.manifest import read_export, select_rows
 from .focusnet.errors import TrainingError
@@ -41,6 +41,7 @@ DEGRADATIONS: Dict[str, Degradation] = {
     "JPEG q75": _jpeg(75),
     "JPEG q60": _jpeg(60),
     "Bayer + JPEG q85": lambda batch: _jpeg(85)(bayer_demosaic(batch)),
+    "monochrome": monochrome,
 }
 
 VIEWS: Dict[str, Degradation] = {

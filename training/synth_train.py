@@ -64,9 +64,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="fine-tune: start from this checkpoint's weights (a synth_train or training.train run "
                              "of the same setup); its model options and input normalisation are kept")
     add_render_options(parser, grid_default="fine")
-    parser.add_argument("--augment", choices=("none", "camera"), default="none",
+    parser.add_argument("--augment", choices=("none", "camera", "camera+grey"), default="none",
                         help="'camera': what a colour camera's pipeline does to the rendered patches, a demosaiced "
-                             "RGGB mosaic and JPEG (as training.train --augment camera; training batches only)")
+                             "RGGB mosaic and JPEG; 'camera+grey' also monochrome patches (as training.train "
+                             "--augment; training batches only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
@@ -167,7 +168,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         "input_size": 224, "model_options": options, "parameters": count_parameters(model),
         "normalisation": {"mean": mean.view(-1).tolist(), "std": std.view(-1).tolist()},
         "label_stats": label_stats, "target": "signed",
-        "augment": PRESETS["camera"].to_dict() if args.augment == "camera" else None,
+        "augment": PRESETS[args.augment].to_dict() if args.augment != "none" else None,
         "dataset": {
             "export": f"rendered on the fly from {os.path.abspath(args.slides)}",
             "n_train": 0, "n_test": validation_size(validation),
@@ -212,7 +213,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
               f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
               f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
 
-    camera = PRESETS["camera"] if args.augment == "camera" else None
+    camera = PRESETS[args.augment] if args.augment != "none" else None
     camera_rng = np.random.default_rng([args.seed, 0xCA3E])
     pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) if camera is not None else None
     started = time.monotonic()
@@ -228,7 +229,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         with torch.no_grad():
             pixels, labels = generator.sample(args.batch_size)
             if camera is not None:
-                pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool)
+                pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool,
+                                      camera.greyscale_p)
             x = ((pixels - mean) / std).contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             pred = model(x).float().view(-1)

@@ -87,6 +87,8 @@ def test_camera_batch_degrades_the_chosen_patches_only_and_is_seeded():
     assert any(changed)
     everything = camera_batch(batch, np.random.default_rng(4), 1.0, 1.0, (80, 80))
     assert all(not torch.equal(everything[i], batch[i]) for i in range(6))
+    grey = camera_batch(batch, np.random.default_rng(4), 0.0, 0.0, (80, 80), grey_p=1.0)
+    assert torch.allclose(grey[:, 0], grey[:, 1]) and torch.allclose(grey[:, 1], grey[:, 2])
 
 
 def test_synth_train_draws_the_camera_pipeline_when_asked(tmp_path):
@@ -101,3 +103,13 @@ def test_synth_train_draws_the_camera_pipeline_when_asked(tmp_path):
                              "--augment", "camera"]) == 0
     state = ckpt.load(os.path.join(out, ckpt.BEST))
     assert state["augment"]["bayer_p"] == PRESETS["camera"].bayer_p and state["augment"]["jitter_p"] == 0
+
+
+def test_monochrome_is_the_luminance_in_all_three_channels():
+    from training.focusnet.data.camera_pipeline import monochrome
+    colour = torch.stack([torch.full((4, 4), 1.0), torch.zeros(4, 4), torch.zeros(4, 4)])
+    grey = monochrome(colour)
+    assert torch.allclose(grey, torch.full((3, 4, 4), 0.299))
+    batch = torch.stack([colour, torch.full((3, 4, 4), 0.5)])
+    assert torch.allclose(monochrome(batch)[1], batch[1]) and torch.allclose(monochrome(batch)[0], grey)
+    assert PRESETS["camera+grey"].greyscale_p > 0 and PRESETS["camera+grey"].jitter_p == 0

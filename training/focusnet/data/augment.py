@@ -13,13 +13,12 @@ from typing import Tuple
 import numpy as np
 import torch
 
-from .camera_pipeline import bayer_demosaic, jpeg_round_trip
+from .camera_pipeline import LUMA, bayer_demosaic, jpeg_round_trip, monochrome
 
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                             [0.596, -0.274, -0.322],
                             [0.211, -0.523, 0.312]], dtype=torch.float64)
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
-_GREY = torch.tensor([0.299, 0.587, 0.114], dtype=torch.float32)
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,8 @@ PRESETS = {
     "colour": AugmentConfig(),
     "camera": AugmentConfig(**CAMERA),
     "all": replace(AugmentConfig(), bayer_p=CAMERA["bayer_p"], jpeg_p=CAMERA["jpeg_p"]),
+    # a monochrome camera too: greyscale alone, without the jitter
+    "camera+grey": AugmentConfig(**{**CAMERA, "greyscale_p": 0.3}),
 }
 
 
@@ -64,7 +65,7 @@ def augment(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig
     if rng.random() < config.jitter_p:
         image = _colour_jitter(image, rng, config)
     if rng.random() < config.greyscale_p:
-        image = _grey(image).expand(3, -1, -1)
+        image = monochrome(image)
     if config.noise_sigma > 0 and rng.random() < config.noise_p:
         generator = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
         sigma = float(rng.uniform(0.0, config.noise_sigma))
@@ -84,7 +85,7 @@ def _colour_jitter(image: torch.Tensor, rng: np.random.Generator, config: Augmen
     saturation = rng.uniform(1 - config.saturation, 1 + config.saturation)
     hue = rng.uniform(-config.hue, config.hue)
     image = image * float(brightness)
-    mean = _grey(image).mean()
+    mean = (image * LUMA.view(3, 1, 1)).sum(dim=0).mean()
     image = (image - mean) * float(contrast) + mean
     return torch.einsum("ij,jhw->ihw", _colour_matrix(saturation, hue), image)
 
@@ -96,6 +97,3 @@ def _colour_matrix(saturation: float, hue: float) -> torch.Tensor:
     chroma = torch.tensor([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]], dtype=torch.float64)
     return (_YIQ_TO_RGB @ chroma @ _RGB_TO_YIQ).float()
 
-
-def _grey(image: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("c,chw->hw", _GREY, image).unsqueeze(0)

@@ -1,4 +1,4 @@
-"""What a real colour camera and its software do to a frame after the optics: a Bayer mosaic demosaiced, and JPEG.
+"""What a real camera and its software do to a frame after the optics: a Bayer mosaic demosaiced, JPEG, or no colour.
 
 Our renderers model three co-sited colour channels saved losslessly (src/hardware/optics/camera-model.ts). Most
 colour microscope cameras sample one colour per pixel (RGGB) and interpolate the other two, and many labs store
@@ -41,6 +41,17 @@ def bayer_demosaic(image: torch.Tensor, phase: Tuple[int, int] = (0, 0)) -> torc
     return out if batch else out[0]
 
 
+LUMA = torch.tensor([0.299, 0.587, 0.114])
+
+
+def monochrome(image: torch.Tensor) -> torch.Tensor:
+    """A monochrome camera's frame as the app reads it: luminance replicated to three channels (`predict` replicates
+    greyscale images). image: 3xHxW or Nx3xHxW."""
+    weights = LUMA.to(image).view(3, 1, 1)
+    grey = (image * weights).sum(dim=-3, keepdim=True)
+    return grey.expand_as(image).contiguous()
+
+
 def jpeg_round_trip(image: torch.Tensor, quality: int) -> torch.Tensor:
     """Encodes a 3xHxW [0, 1] image as 8-bit JPEG (PIL's default 4:2:0 chroma subsampling) and decodes it."""
     pixels = (image.permute(1, 2, 0).clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
@@ -52,12 +63,16 @@ def jpeg_round_trip(image: torch.Tensor, quality: int) -> torch.Tensor:
 
 
 def camera_batch(pixels: torch.Tensor, rng: np.random.Generator, bayer_p: float, jpeg_p: float,
-                 jpeg_quality: Tuple[int, int], pool=None) -> torch.Tensor:
-    """The pipeline on an Nx3xHxW [0, 1] batch (rendered patches, on any device): each patch demosaiced with
-    probability bayer_p (one mosaic phase per batch), then JPEG-compressed with probability jpeg_p at a random
-    quality. JPEG runs through PIL on the CPU; `pool` (a concurrent.futures executor) spreads it over threads."""
+                 jpeg_quality: Tuple[int, int], pool=None, grey_p: float = 0.0) -> torch.Tensor:
+    """The pipeline on an Nx3xHxW [0, 1] batch (rendered patches, on any device): each patch made monochrome with
+    probability grey_p, demosaiced with probability bayer_p (one mosaic phase per batch), then JPEG-compressed with
+    probability jpeg_p at a random quality. JPEG runs through PIL on the CPU; `pool` (a concurrent.futures
+    executor) spreads it over threads."""
     out = pixels.clone()
     n = out.shape[0]
+    grey = torch.from_numpy(rng.random(n) < grey_p).to(out.device)
+    if bool(grey.any()):
+        out[grey] = monochrome(out[grey])
     mosaic = torch.from_numpy(rng.random(n) < bayer_p).to(out.device)
     if bool(mosaic.any()):
         phase = (int(rng.integers(2)), int(rng.integers(2)))
