@@ -10,7 +10,8 @@
  * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
  *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
  *          [--net-only]   (skips the sweep: for trying loop changes quickly; the figures to report need both)
- *          [--jpeg <quality>]   (every frame through JPEG at that quality, as many labs store stacks: bench/jpeg-camera.ts)
+ *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
+ *          as a monochrome camera gives it: bench/camera-output.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
@@ -23,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createVirtualMicroscope, type VirtualMicroscope } from '../src/hardware/sim';
-import type { Frame } from '../src/hardware/types';
+import type { Camera, Frame } from '../src/hardware/types';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
 import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
 import { moveBacklashAware } from '../src/main/autofocus/move';
@@ -37,7 +38,7 @@ import type { ModelCard } from '../src/shared/model-card';
 import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
 import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
-import { jpegCamera } from './jpeg-camera';
+import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
 import { runPairBench } from './autofocus-pair';
 
 const args = process.argv.slice(2);
@@ -180,9 +181,8 @@ async function runTrial(
   await moveBacklashAware(vm.zStage, vm.truth().zFocusUm + t.startUm);
   const computeMs: number[] = [];
   const t0 = performance.now();
-  const jpeg = opt('jpeg');
   const trace: RunTrace = await runAutofocus({
-    devices: { camera: jpeg ? jpegCamera(vm.camera, Number(jpeg)) : vm.camera, zStage: vm.zStage },
+    devices: { camera: realOutput(vm.camera), zStage: vm.zStage },
     settings: AutofocusSettings.parse({ maxPatches: maxPatches() }),
     method,
     estimate: async (f: Frame) => {
@@ -215,6 +215,17 @@ async function runTrial(
     fallbackReason: trace.fallbackReason,
     causes: imageCauses(trace, vm.truth().zFocusUm),
   };
+}
+
+/** The virtual camera as real ones often deliver: monochrome (--mono), then through JPEG (--jpeg Q). */
+function realOutput(camera: Camera): Camera {
+  const jpeg = opt('jpeg');
+  const mono = flag('mono');
+  if (!jpeg && !mono) return camera;
+  return outputCamera(camera, async (frame) => {
+    const grey = mono ? monochromeFrame(frame) : frame;
+    return jpeg ? jpegRoundTrip(grey, Number(jpeg)) : grey;
+  });
 }
 
 /** A 2592x1944 frame at the model's pixel size: a sensor-sized render of the setup, mirror-extended if the sensor is smaller. */
@@ -370,7 +381,7 @@ async function main(): Promise<void> {
     throw new Error(`--jpeg takes a JPEG quality 1..100, not ${jpeg}`);
   }
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);

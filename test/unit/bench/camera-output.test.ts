@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jpegCamera, jpegRoundTrip } from '../../../bench/jpeg-camera';
+import { jpegRoundTrip, monochromeFrame, outputCamera } from '../../../bench/camera-output';
 import type { Camera, Frame } from '../../../src/hardware/types';
 
 function gradient(bitDepth: 8 | 12): Frame {
@@ -22,7 +22,7 @@ function gradient(bitDepth: 8 | 12): Frame {
   };
 }
 
-describe('bench: frames through JPEG', () => {
+describe('bench: frames as real cameras deliver them', () => {
   it('keeps a smooth 8-bit frame close, and makes 12-bit frames 8-bit', async () => {
     const frame = gradient(8);
     const out = await jpegRoundTrip(frame, 90);
@@ -52,11 +52,21 @@ describe('bench: frames through JPEG', () => {
         return gradient(8);
       },
     } as unknown as Camera;
-    const camera = jpegCamera(inner, 50);
+    const camera = outputCamera(inner, (f) => jpegRoundTrip(f, 50));
     expect(camera.getExposureMs()).toBe(3);
     const frame = await camera.snap();
     expect(snaps).toBe(1);
     expect(frame.bitDepth).toBe(8);
     expect(frame.data.length).toBe(64 * 48 * 3);
+  });
+
+  it('a monochrome frame is the luminance in all three channels', () => {
+    const frame = { ...gradient(8), data: Uint8Array.from([255, 0, 0, 0, 255, 0, 10, 20, 30]), width: 3, height: 1 };
+    const grey = monochromeFrame(frame);
+    expect(Array.from(grey.data)).toEqual([76, 76, 76, 150, 150, 150, 18, 18, 18]);
+    expect(grey.bitDepth).toBe(8);
+    const deep = monochromeFrame({ ...gradient(12), data: Uint16Array.from([4095, 4095, 4095]), width: 1, height: 1 });
+    expect(Array.from(deep.data)).toEqual([4095, 4095, 4095]);
+    expect(deep.data).toBeInstanceOf(Uint16Array);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A camera whose frames went through JPEG, as many labs store their stacks: for `bench:autofocus --jpeg <quality>`.
- * Our virtual camera delivers lossless frames; real ones often come through a lossy file, which softens the
- * pixel-scale detail the 20x model reads the side of focus from (docs/training.md 3d). sharp encodes and decodes.
+ * Cameras whose frames come out as real ones often do, for `bench:autofocus --jpeg <quality>` and `--mono`: through
+ * JPEG, as many labs store their stacks (sharp encodes and decodes), or from a monochrome camera (luminance in all
+ * three channels, as the app replicates greyscale images). Our virtual camera delivers lossless colour frames; both
+ * cost the shipped models wrong sides (docs/training.md 3d).
  */
 import sharp from 'sharp';
 import type { Camera, Frame } from '../src/hardware/types';
@@ -21,7 +22,19 @@ export async function jpegRoundTrip(frame: Frame, quality: number): Promise<Fram
   return { ...frame, bitDepth: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-export function jpegCamera(camera: Camera, quality: number): Camera {
+/** The luminance (ITU-R 601 weights, as training's monochrome()) in all three channels of an RGB frame. */
+export function monochromeFrame(frame: Frame): Frame {
+  if (frame.channels !== 3) return frame;
+  const out = frame.data instanceof Uint8Array ? new Uint8Array(frame.data.length) : new Uint16Array(frame.data.length);
+  for (let i = 0; i < frame.data.length; i += 3) {
+    const y = Math.round(0.299 * frame.data[i] + 0.587 * frame.data[i + 1] + 0.114 * frame.data[i + 2]);
+    out[i] = out[i + 1] = out[i + 2] = y;
+  }
+  return { ...frame, data: out };
+}
+
+/** `camera` with every snap passed through `output`. */
+export function outputCamera(camera: Camera, output: (frame: Frame) => Frame | Promise<Frame>): Camera {
   return {
     open: () => camera.open(),
     close: () => camera.close(),
@@ -29,6 +42,6 @@ export function jpegCamera(camera: Camera, quality: number): Camera {
     info: () => camera.info(),
     getExposureMs: () => camera.getExposureMs(),
     setExposureMs: (ms) => camera.setExposureMs(ms),
-    snap: async () => jpegRoundTrip(await camera.snap(), quality),
+    snap: async () => output(await camera.snap()),
   };
 }
