@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import type { Camera, Frame } from '../src/hardware/types';
+import { luminance } from '../src/main/focus/luminance';
 
 /** The frame as 8-bit, JPEG-encoded at `quality` and decoded again (12/16-bit frames keep their top 8 bits). */
 export async function jpegRoundTrip(frame: Frame, quality: number): Promise<Frame> {
@@ -22,14 +23,13 @@ export async function jpegRoundTrip(frame: Frame, quality: number): Promise<Fram
   return { ...frame, bitDepth: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/** The luminance (ITU-R 601 weights, as training's monochrome()) in all three channels of an RGB frame. */
+/** The luminance (Rec. 601, the focus metrics' `luminance`) in all three channels of an RGB frame. */
 export function monochromeFrame(frame: Frame): Frame {
   if (frame.channels !== 3) return frame;
+  const grey = luminance(frame).data;
+  const full = (1 << frame.bitDepth) - 1;
   const out = frame.data instanceof Uint8Array ? new Uint8Array(frame.data.length) : new Uint16Array(frame.data.length);
-  for (let i = 0; i < frame.data.length; i += 3) {
-    const y = Math.round(0.299 * frame.data[i] + 0.587 * frame.data[i + 1] + 0.114 * frame.data[i + 2]);
-    out[i] = out[i + 1] = out[i + 2] = y;
-  }
+  for (let p = 0; p < grey.length; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = Math.round(grey[p] * full);
   return { ...frame, data: out };
 }
 

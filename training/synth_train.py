@@ -157,6 +157,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     amp = device.type == "cuda"
+    camera = PRESETS[args.augment] if args.augment != "none" else None  # the camera's pipeline on training batches
 
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
@@ -168,7 +169,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         "input_size": 224, "model_options": options, "parameters": count_parameters(model),
         "normalisation": {"mean": mean.view(-1).tolist(), "std": std.view(-1).tolist()},
         "label_stats": label_stats, "target": "signed",
-        "augment": PRESETS[args.augment].to_dict() if args.augment != "none" else None,
+        "augment": camera.to_dict() if camera else None,
         "dataset": {
             "export": f"rendered on the fly from {os.path.abspath(args.slides)}",
             "n_train": 0, "n_test": validation_size(validation),
@@ -213,7 +214,6 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
               f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
               f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
 
-    camera = PRESETS[args.augment] if args.augment != "none" else None
     camera_rng = np.random.default_rng([args.seed, 0xCA3E])
     pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) if camera is not None else None
     started = time.monotonic()

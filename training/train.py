@@ -68,7 +68,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--augment", choices=sorted(PRESETS), default="colour",
                         help="augmentations besides flips and rotations: 'colour' jitter, greyscale and noise "
                              "(default), 'camera' a demosaiced Bayer mosaic and JPEG (focusnet/data/"
-                             "camera_pipeline.py), 'all' both")
+                             "camera_pipeline.py), 'camera+grey' that and monochrome patches, 'all' colour and "
+                             "camera")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--cache-mb", type=int, default=512, help="decoded full-frame cache per process (MB)")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")

@@ -40,14 +40,16 @@ class GeneratorConfig:
         camera_um = SETUPS[self.setup]["pixel_size_um"]
         return max(1, math.ceil(camera_um / self._nyquist_um() - 1e-9))
 
+    def _na_max(self) -> float:
+        return SETUPS[self.setup]["na"] + self.ranges.na_delta
+
     def _nyquist_um(self) -> float:
-        na_max = SETUPS[self.setup]["na"] + self.ranges.na_delta
-        return 1 / (2 * na_max * (1 + self.ranges.sigma[1]) / min(WAVELENGTHS_UM))
+        return 1 / (2 * self._na_max() * (1 + self.ranges.sigma[1]) / min(WAVELENGTHS_UM))
 
     def grid(self) -> Tuple[float, int, int]:
         """(grid pitch um, camera pixels per grid pixel as a ratio, FFT grid size)."""
         camera_um = SETUPS[self.setup]["pixel_size_um"]
-        na_max = SETUPS[self.setup]["na"] + self.ranges.na_delta
+        na_max = self._na_max()
         nyquist = self._nyquist_um()
         if camera_um > nyquist:  # bin m x m grid pixels per camera pixel (pixel area)
             pitch = camera_um if self.camera_grid else camera_um / self.pixel_bins()
