@@ -15,6 +15,7 @@ Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train 
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
 """
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -68,9 +69,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="'camera': what a colour camera's pipeline does to the rendered patches, a demosaiced "
                              "RGGB mosaic and JPEG; 'camera+grey' also monochrome patches (as training.train "
                              "--augment; training batches only)")
+    parser.add_argument("--greyscale-p", type=float, default=None, metavar="P",
+                        help="share of training patches turned monochrome, instead of the --augment preset's (0.3 "
+                             "in 'camera+grey')")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
+    if args.greyscale_p is not None and (args.augment == "none" or not 0 <= args.greyscale_p <= 1):
+        parser.error("--greyscale-p takes a share in [0, 1], with --augment camera or camera+grey")
     if args.batch_size < 2 or args.val_every < 1 or args.val_samples < 16:
         parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
     check_render_options(parser, args)
@@ -158,6 +164,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     amp = device.type == "cuda"
     camera = PRESETS[args.augment] if args.augment != "none" else None  # the camera's pipeline on training batches
+    if camera is not None and args.greyscale_p is not None:
+        camera = dataclasses.replace(camera, greyscale_p=args.greyscale_p)
 
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)

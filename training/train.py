@@ -70,6 +70,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                              "(default), 'camera' a demosaiced Bayer mosaic and JPEG (focusnet/data/"
                              "camera_pipeline.py), 'camera+grey' that and monochrome patches, 'all' colour and "
                              "camera")
+    parser.add_argument("--greyscale-p", type=float, default=None, metavar="P",
+                        help="share of training patches turned monochrome (luminance in three channels), instead of "
+                             "the --augment preset's (0.3 in 'camera+grey')")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--cache-mb", type=int, default=512, help="decoded full-frame cache per process (MB)")
     parser.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
@@ -84,6 +87,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.lr <= 0 or not 0 < args.gamma <= 1:
         parser.error("--lr must be > 0 and --gamma in (0, 1]")
+    if args.greyscale_p is not None and not 0 <= args.greyscale_p <= 1:
+        parser.error("--greyscale-p must be in [0, 1]")
     return args
 
 
@@ -125,6 +130,8 @@ class Run:
                                    cache_mb=args.cache_mb)
             self.mean, self.std = channel_stats(probe, seed=args.seed)
         self.augment = None if args.no_augment else PRESETS[args.augment]
+        if self.augment is not None and args.greyscale_p is not None:
+            self.augment = dataclasses.replace(self.augment, greyscale_p=args.greyscale_p)
         self.train_set = DefocusPatches(train_rows, args.patch_size, True, self.mean, self.std, self.augment,
                                         args.seed, args.cache_mb)
         self.test_set = DefocusPatches(test_rows, args.patch_size, False, self.mean, self.std, None, args.seed,

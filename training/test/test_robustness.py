@@ -113,3 +113,29 @@ def test_monochrome_is_the_luminance_in_all_three_channels():
     batch = torch.stack([colour, torch.full((3, 4, 4), 0.5)])
     assert torch.allclose(monochrome(batch)[1], batch[1]) and torch.allclose(monochrome(batch)[0], grey)
     assert PRESETS["camera+grey"].greyscale_p > 0 and PRESETS["camera+grey"].jitter_p == 0
+
+
+def test_a_greyscale_share_replaces_the_presets(patch_export, tmp_path):
+    import pytest
+
+    from training import synth_train, train
+    from training.focusnet import checkpoint as ckpt
+
+    from .conftest import train_args
+    from .test_optics import _write_slides
+    out = str(tmp_path / "train")
+    assert train.main(train_args(patch_export, out, "--epochs", "1", "--augment", "camera+grey",
+                                 "--greyscale-p", "1")) == 0
+    assert ckpt.load(os.path.join(out, ckpt.BEST))["augment"]["greyscale_p"] == 1.0
+    folder = _write_slides(str(tmp_path / "slides"))
+    out = str(tmp_path / "synth")
+    assert synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", out, "--steps",
+                             "1", "--batch-size", "2", "--val-every", "1", "--val-samples", "16", "--threads", "1",
+                             "--augment", "camera+grey", "--greyscale-p", "0.75"]) == 0
+    state = ckpt.load(os.path.join(out, ckpt.BEST))
+    assert state["augment"]["greyscale_p"] == 0.75 and state["augment"]["bayer_p"] == PRESETS["camera"].bayer_p
+    for bad in (["--greyscale-p", "1.5"], ["--augment", "colour", "--greyscale-p", "-0.1"]):
+        with pytest.raises(SystemExit):
+            train.parse_args(["--data", patch_export, "--out", str(tmp_path / "x"), *bad])
+    with pytest.raises(SystemExit):  # no camera pipeline to take a share of
+        synth_train.main(["--slides", folder, "--out", str(tmp_path / "y"), "--greyscale-p", "0.5"])

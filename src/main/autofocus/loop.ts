@@ -197,7 +197,8 @@ async function runNet(s: RunState): Promise<RunTrace> {
   const { zStage } = o.devices;
   const cfg = o.settings;
   if (!o.estimate) throw new Error('the network method needs an estimator');
-  let previous: { defocusUm: number; movedUm: number } | null = null;
+  // The reading before the last move, the move, and the sharpness of the frame it was read from.
+  let previous: { defocusUm: number; movedUm: number; sharpness: number } | null = null;
   let fallbackReason: string | null = null;
   let last: Estimate | null = null;
   const sideChecked = o.magnitudeOnly === true || o.sideFromModel === true;
@@ -246,7 +247,11 @@ async function runNet(s: RunState): Promise<RunTrace> {
     last = est;
     let d: number = reading;
     if (sideChecked) {
-      const prior = previous && { magnitudeUm: Math.abs(previous.defocusUm), movedUm: previous.movedUm };
+      const prior = previous && {
+        magnitudeUm: Math.abs(previous.defocusUm),
+        movedUm: previous.movedUm,
+        sharpnessRatio: sharpnessRatio(here, previous.sharpness),
+      };
       const step = readSide(belief, d, prior, cfg.toleranceUm, o.sideFromModel === true);
       belief = step.belief;
       d = step.defocusUm;
@@ -314,7 +319,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
     await sleep(zStage.settleMs(), o.signal);
     s.moves.push({ fromUm: zUm, toUm: reached, requestedUm: plan.requestedUm, clamped: plan.clamped, by: 'net' });
     // The verify estimate must read a smaller residual (about d + the move: 0 unless clamped) and follow the move.
-    previous = { defocusUm: d, movedUm: reached - zUm };
+    previous = { defocusUm: d, movedUm: reached - zUm, sharpness: here.sharpness };
   }
   if (!cfg.fallback) {
     return finish(s, {
@@ -350,7 +355,9 @@ async function runNet(s: RunState): Promise<RunTrace> {
   const bracket = !near && !o.fallbackPasses ? bracketOfVisited(s.visited) : null;
   if (bracket) {
     s.progress(`Fallback search around ${bracket.here.z.toFixed(2)} um: ${fallbackReason}`);
-    const refined = await refineAround(s, bracket.here, bracket.defocusUm, false);
+    // The network's own reading at that plane checks a pair there, as after a reading near focus.
+    const reading = readingAt(s, bracket.here.z);
+    const refined = await refineAround(s, bracket.here, bracket.defocusUm, reading !== null, reading ?? undefined);
     if (refined.peakFound) {
       return finish(s, {
         outcome: 'focused',
@@ -536,6 +543,7 @@ async function refineAround(
   here: FocusCurvePoint,
   defocusUm: number,
   read: boolean,
+  hereReadingUm?: number,
 ): Promise<RefineResult> {
   const { o } = s;
   const before = await o.devices.zStage.position();
@@ -544,6 +552,7 @@ async function refineAround(
     zStage: o.devices.zStage,
     here,
     defocusUm,
+    hereReadingUm,
     depthOfFieldUm: o.depthOfFieldUm,
     timeLimitMs: o.settings.fallbackTimeLimitMs,
     signal: o.signal,
@@ -559,6 +568,18 @@ async function refineAround(
   const finalZ = await safePosition(o.devices.zStage, refined.zBestUm);
   s.moves.push({ fromUm: before, toUm: finalZ, requestedUm: finalZ - before, clamped: false, by: 'fallback' });
   return { ...refined, zBestUm: finalZ };
+}
+
+/** The network's reading of the frame it estimated at z (null when none, or it could not read that frame). */
+function readingAt(s: RunState, zUm: number): number | null {
+  const record = s.estimates.find((e) => e.zUm === zUm);
+  return record?.estimate.status === 'ok' ? record.estimate.defocusUm : null;
+}
+
+/** Sharpness of the frame just read over an earlier one's; undefined when either is not a positive number. */
+function sharpnessRatio(now: FocusCurvePoint | undefined, before: number): number | undefined {
+  const ratio = (now?.sharpness ?? NaN) / before;
+  return before > 0 && Number.isFinite(ratio) ? ratio : undefined;
 }
 
 /** Counts a search's plane in the run and reports it. */

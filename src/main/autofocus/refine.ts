@@ -37,8 +37,13 @@ export interface RefineOptions {
   zStage: ZStage;
   /** The plane just estimated by the network (its sharpness already measured). */
   here: FocusCurvePoint;
-  /** The network's reading there (um; the focus is at here.z - defocusUm). */
+  /** The network's reading there (um; the focus is at here.z - defocusUm), or a direction (see hereReadingUm). */
   defocusUm: number;
+  /**
+   * The network's own reading at `here` when defocusUm is not one (a bracket of visited planes only gives a
+   * direction): the readings check of a pair uses it. Default: defocusUm.
+   */
+  hereReadingUm?: number;
   /** Depth of field of the optics (um): lets two planes settle the focus. Absent: three planes always. */
   depthOfFieldUm?: number;
   timeLimitMs?: number;
@@ -99,10 +104,11 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
   // 2. Two planes straddling the focus settle it.
   const pair = o.depthOfFieldUm ? pairFocus(o.here, b, o.depthOfFieldUm) : null;
   const reading = o.readMagnitude ? await o.readMagnitude(secondFrame) : undefined;
+  const hereReading = o.hereReadingUm ?? o.defocusUm;
   const straddles =
-    typeof reading === 'number' ? readingsStraddle(o.defocusUm, reading, Math.abs(b.z - o.here.z)) : null;
+    typeof reading === 'number' ? readingsStraddle(hereReading, reading, Math.abs(b.z - o.here.z)) : null;
   if (pair?.settled && straddles !== false && reading !== null) return end('pair', pair.zFocusUm, null, pair);
-  const oneSide = straddles === false ? focusBeyond(o.here, o.defocusUm, b, reading as number) : null;
+  const oneSide = straddles === false ? focusBeyond(o.here, hereReading, b, reading as number) : null;
 
   // 3. A third plane, then the classic fit, extended while the peak sits at an end.
   const [lower, upper] = o.here.z <= b.z ? [o.here, b] : [b, o.here];
@@ -193,9 +199,14 @@ export interface Bracket {
  * The planes a network run visited bracket the focus when the sharpest of them has a blurrier plane on each side
  * (sharpness is unimodal around focus). The focus then lies between it and its sharper neighbour. Null when the
  * sharpest is at an end of the visited range, or fewer than three planes were visited.
+ *
+ * Planes closer than ONE_PLANE_UM count as one (the sharper of them): far from focus the curve is flat, and which of
+ * two such planes is sharper is down to noise. Taken apart, they made a bracket 0.25 um wide in the curve's tail, and
+ * the pair searched there settled 3.9 um from focus (bench:autofocus --setup 40x --mono, a run that visited -3.78 and
+ * -3.53 um).
  */
 export function bracketOfVisited(visited: ReadonlyArray<FocusCurvePoint>, maxReadingUm = 2): Bracket | null {
-  const pts = visited.filter((p) => Number.isFinite(p.z) && p.sharpness > 0).sort((a, b) => a.z - b.z);
+  const pts = onePerPlane(visited.filter((p) => Number.isFinite(p.z) && p.sharpness > 0));
   if (pts.length < 3) return null;
   const i = pts.reduce((best, p, k) => (p.sharpness > pts[best].sharpness ? k : best), 0);
   if (i === 0 || i === pts.length - 1) return null;
@@ -205,4 +216,24 @@ export function bracketOfVisited(visited: ReadonlyArray<FocusCurvePoint>, maxRea
   const reach = Math.min(maxReadingUm, Math.abs(neighbour.z - here.z) / 2);
   // refineNearFocus puts its second plane at here.z - sign(defocus) * spacing.
   return { here, defocusUm: -toward * reach };
+}
+
+/** Visited planes closer than this (um) are one plane to a bracket: half the refine step. */
+export const ONE_PLANE_UM = REFINE_STEP_UM / 2;
+
+/** The planes sorted by z, each run of planes closer than ONE_PLANE_UM to the previous one kept as its sharpest. */
+function onePerPlane(points: ReadonlyArray<FocusCurvePoint>): FocusCurvePoint[] {
+  const sorted = [...points].sort((a, b) => a.z - b.z);
+  const kept: FocusCurvePoint[] = [];
+  let groupEnd = -Infinity;
+  for (const p of sorted) {
+    const last = kept[kept.length - 1];
+    if (last && p.z - groupEnd < ONE_PLANE_UM) {
+      if (p.sharpness > last.sharpness) kept[kept.length - 1] = p;
+    } else {
+      kept.push(p);
+    }
+    groupEnd = p.z;
+  }
+  return kept;
 }

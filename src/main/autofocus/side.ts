@@ -54,14 +54,22 @@ export interface SideStep {
   disagreement: string | null;
 }
 
+/** The reading before the last move, the move made (z after - z before), and what sharpness says of the move. */
+export interface PriorReading {
+  magnitudeUm: number;
+  movedUm: number;
+  /** Sharpness of the frame now over the frame before the move (the classic metric), when the loop measured both. */
+  sharpnessRatio?: number;
+}
+
 /**
- * One reading. `previous` is the magnitude read before the last move and the move made (z after - z before); null on
- * the first reading. `modelSide`: the reading's sign is the model's guess of the side (signed models).
+ * One reading. `previous` is the reading before the last move and the move made; null on the first reading.
+ * `modelSide`: the reading's sign is the model's guess of the side (signed models).
  */
 export function readSide(
   current: SideBelief,
   readingUm: number,
-  previous: { magnitudeUm: number; movedUm: number } | null,
+  previous: PriorReading | null,
   toleranceUm: number,
   modelSide = false,
 ): SideStep {
@@ -70,6 +78,9 @@ export function readSide(
   const belief: SideBelief = { ...current, side: sideOf(current, readingUm, modelSide) };
   if (!previous) return { belief, defocusUm: belief.side * m, disagreement: null };
   const moved = Math.abs(previous.movedUm);
+  // A magnitude that fell by less than MIN_TRACKING of the move (or held, or grew): crossed, gone away, or lost.
+  const barelyFell = moved > 2 * toleranceUm && previous.magnitudeUm - m < MIN_TRACKING * moved;
+  if (barelyFell && crossedFocus(m, previous)) return crossed(current, m, previous);
   // A residual that grew means the wrong side, even when it grew less than the move: the model saturates far from
   // focus (the shipped ones near 9 um), so going 7 um the wrong way from -7 um may read only 9.
   if (m > previous.magnitudeUm + toleranceUm) return flip(current, m, previous);
@@ -91,6 +102,44 @@ export function readSide(
 }
 
 /**
+ * A move that crossed the focus, though the reading barely fell: a model that reads k times the true defocus sends
+ * the stage (k - 1) times as far past the focus, where it reads k (k - 1) times it, so the magnitude falls by (2 - k)
+ * of the move. For k near 2 (the shipped models on monochrome frames: 40x reads 7.4-7.9 um at 3.5-4 um either side,
+ * 20x 4.8-6.6 um at 2.6-3.8) that looks like a move away from focus, or a model that does not follow it: the loop
+ * sent the stage 11 um out and back, or gave up for an 18-image search (bench:autofocus --mono). The other reading
+ * of the same numbers, a model reading less than a third of the defocus, is not one a trained model gives.
+ * Sharpness tells a crossing from a move away: moving away by a full reading leaves a much blurrier frame (the
+ * virtual microscope's six slides: 0.11-0.71 of the sharpness at 20x for 2-8 um doubled, at 40x for 2-4 um),
+ * crossing about as sharp a one (0.80-1.34 at 2-8 um either side of focus; a curve much steeper on one side can
+ * hide a crossing from the sharper side, which then takes the flip as before). Far beyond the model's range (at its
+ * ceiling) the reading says nothing, and a reading that grew by more than CROSSED_MAX_GROWTH is a model that reads
+ * about right, gone the wrong way.
+ */
+export function crossedFocus(readingUm: number, previous: PriorReading): boolean {
+  return (
+    previous.sharpnessRatio !== undefined &&
+    previous.sharpnessRatio >= CROSSED_SHARPNESS &&
+    readingUm < CEILING_READING_UM &&
+    readingUm <= CROSSED_MAX_GROWTH * previous.magnitudeUm
+  );
+}
+
+/** Sharpness now over before the move at least this: the move did not go away from focus. */
+export const CROSSED_SHARPNESS = 0.8;
+/** A reading that grew by more than this factor over the move came from further away. */
+export const CROSSED_MAX_GROWTH = 1.3;
+
+/**
+ * The focus lies between the planes before and after the move. A model that over-reads scales both readings alike,
+ * so it splits the move in their ratio: the defocus now is the move times this reading's share of the two.
+ */
+function crossed(belief: SideBelief, reading: number, previous: PriorReading): SideStep {
+  const d = previous.movedUm * (reading / (reading + previous.magnitudeUm));
+  const side: 1 | -1 = d > 0 ? 1 : -1;
+  return { belief: { side, flips: belief.flips, justFlipped: false }, defocusUm: d, disagreement: null };
+}
+
+/**
  * Readings this large are lower bounds: the shipped models top out near 9 um (they were trained on -10..+10 um), so
  * 9 um read after a wrong move may be 18 um.
  */
@@ -100,7 +149,7 @@ export const CEILING_READING_UM = 8.5;
  * The residual grew: the move went away from focus, which lies on the other side. The defocus now is then about the
  * magnitude read before the move plus the move; a reading at the model's ceiling cannot say more than that.
  */
-function flip(belief: SideBelief, reading: number, previous: { magnitudeUm: number; movedUm: number }): SideStep {
+function flip(belief: SideBelief, reading: number, previous: PriorReading): SideStep {
   const m =
     reading >= CEILING_READING_UM ? Math.max(reading, previous.magnitudeUm + Math.abs(previous.movedUm)) : reading;
   const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1, justFlipped: true };

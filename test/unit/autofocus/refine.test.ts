@@ -88,6 +88,28 @@ describe('visited planes that bracket the focus', () => {
     expect(Math.abs(b!.defocusUm)).toBeLessThanOrEqual(2);
   });
 
+  it('planes closer than half a step count as one: no bracket 0.25 um wide in the tail of the curve', () => {
+    // The planes of a 40x run on monochrome frames: the focus at 0, the network wrong about the side each time.
+    const b = bracketOfVisited([
+      { z: -3.53, sharpness: 1.05 },
+      { z: 3.99, sharpness: 0.98 },
+      { z: -3.78, sharpness: 1.02 },
+      { z: -11.44, sharpness: 0.3 },
+      { z: 3.89, sharpness: 1.0 },
+    ]);
+    expect(b?.here.z).toBe(-3.53);
+    // Toward the plane 7.4 um up (the other side of the focus), not the one 0.25 um down.
+    expect(b!.defocusUm).toBeCloseTo(-2, 9);
+    // Two close planes at the sharp end: the end is still the end.
+    expect(
+      bracketOfVisited([
+        { z: -6, sharpness: 1 },
+        { z: 0.2, sharpness: 4 },
+        { z: 0, sharpness: 5 },
+      ]),
+    ).toBeNull();
+  });
+
   it('no bracket when the sharpest is at an end, or with fewer than three planes', () => {
     expect(
       bracketOfVisited([

@@ -38,6 +38,46 @@ describe('side of focus from a move', () => {
     expect(stuck).toMatchObject({ defocusUm: -3.9, disagreement: null, belief: { side: -1, flips: 1 } });
   });
 
+  it('a reading that held after a full move, with the frame as sharp as before, crossed the focus: a model reading 2x', () => {
+    // The shipped 40x model on monochrome frames: -7.39 at -3.76 um, then -7.33 at +3.64 um after moving +7.39.
+    const first = readSide(FIRST_GUESS, -7.39, null, 0.25, true);
+    const crossed = readSide(
+      first.belief,
+      -7.33,
+      { magnitudeUm: 7.39, movedUm: 7.39, sharpnessRatio: 0.97 },
+      0.25,
+      true,
+    );
+    // The focus splits the move in the readings' ratio: 3.68 um back, not 7.33 um further up.
+    expect(crossed.defocusUm).toBeCloseTo((7.39 * 7.33) / (7.33 + 7.39), 9);
+    expect(crossed).toMatchObject({ disagreement: null, belief: { side: 1, flips: 0 } });
+    // The same when the reading grew a little (7.57 then 7.87 after moving 7.57 across).
+    const grew = readSide(first.belief, 7.87, { magnitudeUm: 7.57, movedUm: 7.57, sharpnessRatio: 1.1 }, 0.25, true);
+    expect(grew.defocusUm).toBeCloseTo((7.57 * 7.87) / (7.87 + 7.57), 9);
+    // Or fell by less than 0.3 of the move: the 20x model reads 1.75x (6.14 at -3.53 um, then 4.77 at +2.61 um).
+    const fell = readSide(first.belief, -4.77, { magnitudeUm: 6.14, movedUm: 6.14, sharpnessRatio: 1.3 }, 0.25, true);
+    expect(fell.disagreement).toBeNull();
+    expect(Math.abs(-3.53 + 6.14 - fell.defocusUm)).toBeLessThan(0.1); // the focus, from the split of the move
+    // Without a sharpness measure that is the model not following the move, as before.
+    expect(readSide(first.belief, -4.77, { magnitudeUm: 6.14, movedUm: 6.14 }, 0.25, true).disagreement).toMatch(
+      /does not follow/,
+    );
+  });
+
+  it('a much blurrier frame, a reading at the ceiling, or one that doubled, is a move away from focus', () => {
+    const prior = { magnitudeUm: 4, movedUm: -4 };
+    // Sharpness fell to 0.5: away (flip), as without a sharpness measure.
+    expect(readSide(FIRST_GUESS, 3.9, { ...prior, sharpnessRatio: 0.5 }, 0.25)).toMatchObject({
+      defocusUm: -3.9,
+      belief: { side: -1, flips: 1 },
+    });
+    // At the ceiling the model saturates: the flip, whatever sharpness says.
+    const ceiling = readSide(FIRST_GUESS, 8.9, { magnitudeUm: 8.8, movedUm: -8.8, sharpnessRatio: 0.9 }, 0.25);
+    expect(ceiling.belief.flips).toBe(1);
+    // A model reading about right, gone the wrong way, reads twice as much.
+    expect(readSide(FIRST_GUESS, 7.8, { ...prior, sharpnessRatio: 0.9 }, 0.25).belief.flips).toBe(1);
+  });
+
   it('a magnitude that does not follow the move, or a side that keeps flipping, is a disagreement', () => {
     expect(readSide(FIRST_GUESS, 3.0, { magnitudeUm: 4, movedUm: -4 }, 0.25).disagreement).toMatch(/does not follow/);
     let belief = FIRST_GUESS;
@@ -151,6 +191,30 @@ describe('network loop with a magnitude model', () => {
     expect(trace.outcome).toBe('focused');
     expect(trace.decidedBy).toBe('net');
     expect(trace.moves.length).toBeLessThanOrEqual(4);
+    expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
+  });
+
+  it('a signed model that reads twice the defocus on one side only: the move across the focus is seen as one', async () => {
+    // Starts on the blurrier side (this microscope blurs 1.8 px/um above focus, 1.4 below), so the frame after the
+    // move is the sharper one; from the sharper side an asymmetric curve can hide a crossing (then: the flip).
+    const { camera, z, m } = await fake(3.7);
+    const trace = await runAutofocus({
+      devices: { camera, zStage: z },
+      settings: settings(),
+      method: 'net',
+      sideFromModel: true,
+      refineNearFocus: true,
+      depthOfFieldUm: 1.2,
+      // +2|d| everywhere, floored at 0.5 um: right above focus, wrong below it, twice too far
+      estimate: async (f) => stubEstimate(Math.max(0.5, 2 * Math.abs(truth(f)))),
+    });
+    // +3.7 reads 7.4: down 7.4 to -3.7, which reads 7.4 again with a sharper frame: back up 3.7, then the refinement.
+    const netMoves = trace.moves.filter((mv) => mv.by === 'net').map((mv) => mv.toUm - mv.fromUm);
+    expect(netMoves).toHaveLength(2);
+    expect(netMoves[0]).toBeCloseTo(-7.4, 6);
+    expect(netMoves[1]).toBeCloseTo(3.7, 1);
+    expect(trace.outcome).toBe('focused');
+    expect(trace.decidedBy).toBe('net+refine');
     expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
   });
 
