@@ -105,6 +105,20 @@ describe('focus-station predict', () => {
   });
 });
 
+describe('focus-station predict --pixel-size without --model', () => {
+  it('reads the images with the shipped model for that pixel size; a pixel size no model suits is refused', async () => {
+    const at40x = await cli(['predict', path.join(dir, 'grey.png'), '--pixel-size', '0.055', '--json']);
+    expect(at40x.code).toBe(0);
+    expect(JSON.parse(at40x.stdout.trim()).model).toBe('ldse-net-40x');
+    const at20x = await cli(['predict', path.join(dir, 'grey.png'), '--pixel-size', '0.19', '--json']);
+    expect(at20x.code).toBe(0);
+    expect(JSON.parse(at20x.stdout.trim()).model).toBe('ldse-net-20x');
+    const at10x = await cli(['predict', path.join(dir, 'grey.png'), '--pixel-size', '0.65', '--json']);
+    expect(at10x.code).toBe(2);
+    expect(at10x.stderr).toMatch(/model does not match these images: pixel size 0.65 um vs the model's 0.1725 um/);
+  });
+});
+
 describe('focus-station autofocus --sim', () => {
   it('prints the documented JSON with the true remaining defocus (classic sweep)', async () => {
     const r = await cli([

@@ -7,7 +7,7 @@ import { MAX_PIXEL_RATIO } from '../../autofocus/compat';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
 import { readImageFrame } from '../../autofocus/image-file';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
-import { InferenceEngine, ModelRegistry, readModelCard } from '../../inference';
+import { InferenceEngine, ModelRegistry, readModelCard, type ModelEntry } from '../../inference';
 import { dataDir, shippedModelsDir, userModelsDir } from '../../paths';
 import { CliError, describeError, printJson } from '../context';
 
@@ -19,18 +19,61 @@ interface PredictOptions {
   json?: boolean;
 }
 
-/** The model: --model, else the saved autofocus setting, else the registry's (ldse-net-20x first). */
-async function chooseModel(registry: ModelRegistry, requested: string | undefined): Promise<string> {
+/**
+ * The model: --model; else, for images of a given pixel size, the saved autofocus model if it suits them, else the
+ * model made for the nearest pixel size (so `--pixel-size 0.055` reads 40x images with the 40x model instead of
+ * refusing them for the 20x one); else the saved setting, else the registry's (ldse-net-20x first).
+ */
+async function chooseModel(
+  registry: ModelRegistry,
+  requested: string | undefined,
+  pixelSizeUm: number | undefined,
+): Promise<string> {
   if (requested) return requested;
   const saved = (await loadSettings(settingsPath(dataDir()))).settings.model;
-  if (saved) return saved;
   const valid = (await registry.list({ verifyFiles: false })).filter((e) => e.valid && e.card);
+  if (pixelSizeUm !== undefined && Number.isFinite(pixelSizeUm) && pixelSizeUm > 0) {
+    const savedEntry = valid.find((e) => e.id === saved);
+    if (savedEntry && suits(savedEntry.card!, pixelSizeUm)) return savedEntry.id;
+    const nearest = nearestForPixelSize(valid, pixelSizeUm);
+    if (nearest) return nearest;
+  }
+  if (saved) return saved;
   const rank = (id: string, card: ModelCard) => (id === 'ldse-net-20x' ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
   valid.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
   if (!valid.length) {
     throw new CliError(`no model found in ${registry.dirs.join(', ')}: pass --model <id|path to .onnx or card>`, 2);
   }
   return valid[0].id;
+}
+
+/** Images of this pixel size are within what resampling bridges for the model. */
+function suits(card: ModelCard, pixelSizeUm: number): boolean {
+  const ratio = pixelSizeUm / card.optics.pixel_size_um;
+  return ratio <= MAX_PIXEL_RATIO && ratio >= 1 / MAX_PIXEL_RATIO;
+}
+
+/**
+ * The model for images of this pixel size: among those it suits, a signed LDSE-NET before other architectures and
+ * magnitude models, then the nearest pixel size; when it suits none, the nearest (its mismatch is then reported).
+ */
+export function nearestForPixelSize(
+  entries: ReadonlyArray<Pick<ModelEntry, 'id' | 'card'>>,
+  pixelSizeUm: number,
+): string | null {
+  const distance = (card: ModelCard) => Math.abs(Math.log(pixelSizeUm / card.optics.pixel_size_um));
+  const kind = (card: ModelCard) =>
+    (card.architecture === 'ldse-net' ? 0 : 2) + (card.output.target === 'signed' ? 0 : 1);
+  const withCards = entries.filter((e): e is { id: string; card: ModelCard } => e.card !== undefined);
+  const suited = withCards.filter((e) => suits(e.card, pixelSizeUm));
+  const pool = suited.length ? suited : withCards;
+  const sorted = [...pool].sort(
+    (a, b) =>
+      (suited.length ? kind(a.card) - kind(b.card) : 0) ||
+      distance(a.card) - distance(b.card) ||
+      a.id.localeCompare(b.id),
+  );
+  return sorted[0]?.id ?? null;
 }
 
 function regionText(regions: RegionMap): string[] {
@@ -67,7 +110,7 @@ export function registerPredict(program: Command): void {
     .argument('<images...>', 'image files (PNG, TIFF, JPEG; 8 or 16 bit; greyscale or RGB)')
     .option(
       '--model <id|path>',
-      'model id or path to its .onnx / card .json (default: the saved setting, else ldse-net-20x)',
+      'model id or path to its .onnx / card .json (default: with --pixel-size the model for the nearest pixel size, unless the saved setting suits it; else the saved setting, else ldse-net-20x)',
     )
     .option('--pixel-size <um>', "um per pixel of the images (default: the model's)")
     .option('--max-patches <n>', 'most tiles inferred per image (default 16)')
@@ -75,7 +118,11 @@ export function registerPredict(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(async (images: string[], opts: PredictOptions) => {
       const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
-      const modelRef = await chooseModel(registry, opts.model);
+      const modelRef = await chooseModel(
+        registry,
+        opts.model,
+        opts.pixelSize === undefined ? undefined : Number(opts.pixelSize),
+      );
       const card = await readModelCard(await registry.resolve(modelRef));
       const pixelSizeUm = opts.pixelSize === undefined ? card.optics.pixel_size_um : Number(opts.pixelSize);
       if (!(pixelSizeUm > 0) || !Number.isFinite(pixelSizeUm)) {
@@ -84,7 +131,7 @@ export function registerPredict(program: Command): void {
       const ratio = pixelSizeUm / card.optics.pixel_size_um;
       if (!opts.allowMismatch && (ratio > MAX_PIXEL_RATIO || ratio < 1 / MAX_PIXEL_RATIO)) {
         throw new CliError(
-          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${card.optics.pixel_size_um} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
+          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${umPerPx(card.optics.pixel_size_um)} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
           2,
         );
       }
@@ -98,7 +145,7 @@ export function registerPredict(program: Command): void {
         const predictor = new OnnxPredictor(engine, await engine.load(modelRef));
         if (!opts.json) {
           process.stdout.write(
-            `model ${card.id} (${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
+            `model ${card.id} (${card.optics.setup_id}, ${umPerPx(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
           );
         }
         for (const image of images) {
@@ -134,4 +181,9 @@ export function registerPredict(program: Command): void {
       // Each unreadable file already has its error line on stderr; the exit status says that some failed.
       if (failed > 0) process.exitCode = 1;
     });
+}
+
+/** A card's pixel size as people write it (0.1725, not the float's 0.17250000000000001). */
+function umPerPx(value: number): string {
+  return String(Number(value.toPrecision(6)));
 }

@@ -1,0 +1,33 @@
+/** Which model `focus-station predict --pixel-size` reads images with when no --model is given. */
+import { describe, expect, it } from 'vitest';
+import { nearestForPixelSize } from '../../../src/main/cli/commands/predict';
+import type { ModelCard } from '../../../src/shared/model-card';
+
+const entry = (id: string, pixelSizeUm: number, architecture = 'ldse-net', target = 'signed') => ({
+  id,
+  card: { architecture, output: { target }, optics: { pixel_size_um: pixelSizeUm } } as unknown as ModelCard,
+});
+
+describe('the model for a pixel size', () => {
+  const shipped = [entry('ldse-net-20x', 0.1725), entry('ldse-net-40x', 0.055)];
+
+  it('the model made for the nearest pixel size', () => {
+    expect(nearestForPixelSize(shipped, 0.055)).toBe('ldse-net-40x');
+    expect(nearestForPixelSize(shipped, 0.07)).toBe('ldse-net-40x');
+    expect(nearestForPixelSize(shipped, 0.2)).toBe('ldse-net-20x');
+    // 10x images suit neither: the nearest, whose mismatch predict then reports
+    expect(nearestForPixelSize(shipped, 0.65)).toBe('ldse-net-20x');
+  });
+
+  it('among models that suit the images, a signed LDSE-NET before a baseline or a magnitude model', () => {
+    const pool = [
+      entry('resnet50-20x', 0.1725, 'resnet50'),
+      entry('ldse-net-20x-magnitude', 0.1725, 'ldse-net', 'magnitude'),
+      entry('ldse-net-20x', 0.19),
+    ];
+    expect(nearestForPixelSize(pool, 0.1725)).toBe('ldse-net-20x');
+    expect(nearestForPixelSize([pool[0], pool[1]], 0.1725)).toBe('ldse-net-20x-magnitude');
+    expect(nearestForPixelSize([], 0.1725)).toBeNull();
+    expect(nearestForPixelSize([{ id: 'broken', card: undefined }], 0.1725)).toBeNull();
+  });
+});
