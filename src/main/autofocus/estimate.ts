@@ -132,7 +132,7 @@ export async function estimateFrame(
   if (positions.length === 0 || candidates.length < minPatchesFor(positions.length)) {
     const reason =
       positions.length === 0
-        ? `the frame (${frame.width}x${frame.height} px) is smaller than one ${tw}x${th} patch at the model's pixel size`
+        ? `the frame (${frame.width}x${frame.height} px) is smaller than half a ${tw}x${th} patch at the model's pixel size (a smaller part of a patch is mirror-padded to one)`
         : noContentReason(verdicts);
     const refusedAs = positions.length === 0 ? undefined : mostCommonRefusal(verdicts);
     return {
@@ -162,12 +162,14 @@ export async function estimateFrame(
   }
   const values = patches.map((p) => p.defocusUm);
   const { defocusUm, spreadUm } = (guessesSide(predictor.card) ? combineMagnitudeAndSide : combineSigned)(values);
-  const confidence = confidenceOf({
-    n: values.length,
-    spreadUm,
-    defocusUm,
-    keptFraction: candidates.length / positions.length,
-  });
+  // A frame mirror-padded to one patch is read with less of its own content: as much less confidence.
+  const confidence =
+    confidenceOf({
+      n: values.length,
+      spreadUm,
+      defocusUm,
+      keptFraction: candidates.length / positions.length,
+    }) * (prepared.padding?.coverage ?? 1);
   return {
     ...base,
     status: 'ok',

@@ -6,7 +6,7 @@
  */
 import type { Frame } from '../../hardware/types';
 import type { ModelCard } from '../../shared/model-card';
-import { resampleRaster, type Raster } from './resample';
+import { mirrorPadRaster, resampleRaster, type Raster } from './resample';
 
 export type { Raster } from './resample';
 
@@ -45,7 +45,15 @@ export interface PreparedFrame {
   /** Full value of the frame's bit depth (255, 4095, 65535). */
   fullScale: number;
   spec: PreprocessSpec;
+  /**
+   * A frame smaller than one patch (but at least MIN_PAD_FRACTION of it each way) is mirror-padded to a patch: the
+   * margins added left and top (px of the image) and the share of the image that is the frame's own pixels.
+   */
+  padding?: { left: number; top: number; innerWidth: number; innerHeight: number; coverage: number };
 }
+
+/** A frame at least this share of a patch each way (at the model's pixel size) is mirror-padded to one patch. */
+export const MIN_PAD_FRACTION = 0.5;
 
 export interface PatchPosition {
   /** Index in the packed batch. */
@@ -110,13 +118,51 @@ export async function prepareFrame(frame: Frame, spec: PreprocessSpec): Promise<
   const source = frameRaster(frame);
   const fullScale = 2 ** frame.bitDepth - 1;
   const ratio = frame.pixelSizeUm / spec.pixelSizeUm;
-  if (Math.abs(ratio - 1) <= PIXEL_SIZE_TOLERANCE) {
-    return { image: source, scaleX: 1, scaleY: 1, fullScale, spec };
-  }
+  const resampled =
+    Math.abs(ratio - 1) <= PIXEL_SIZE_TOLERANCE
+      ? { image: source, scaleX: 1, scaleY: 1, fullScale, spec }
+      : await resampledFrame(frame, source, ratio, fullScale, spec);
+  return padToOnePatch(resampled);
+}
+
+async function resampledFrame(
+  frame: Frame,
+  source: Raster,
+  ratio: number,
+  fullScale: number,
+  spec: PreprocessSpec,
+): Promise<PreparedFrame> {
   const width = Math.max(1, Math.round(frame.width * ratio));
   const height = Math.max(1, Math.round(frame.height * ratio));
   const image = await resampleRaster(source, width, height);
   return { image, scaleX: width / frame.width, scaleY: height / frame.height, fullScale, spec };
+}
+
+/**
+ * Stacks from other labs come as crops too: 224 px at 0.15 um/px is 195 px at the 20x model's 0.1725, too small for
+ * a single tile, and such a frame got no estimate at all. Mirrored margins keep the blur of every pixel as it was (a
+ * mirror image of defocused tissue is defocused alike), so the model reads the frame as one patch; the estimate's
+ * confidence is scaled by the share of real pixels. Frames under MIN_PAD_FRACTION of a patch either way stay refused.
+ */
+async function padToOnePatch(prepared: PreparedFrame): Promise<PreparedFrame> {
+  const { image, spec } = prepared;
+  const { width: tw, height: th } = spec;
+  if (image.width >= tw && image.height >= th) return prepared;
+  if (image.width < MIN_PAD_FRACTION * tw || image.height < MIN_PAD_FRACTION * th) return prepared;
+  const width = Math.max(tw, image.width);
+  const height = Math.max(th, image.height);
+  const padded = await mirrorPadRaster(image, width, height);
+  return {
+    ...prepared,
+    image: padded,
+    padding: {
+      left: Math.floor((width - image.width) / 2),
+      top: Math.floor((height - image.height) / 2),
+      innerWidth: image.width,
+      innerHeight: image.height,
+      coverage: (image.width * image.height) / (width * height),
+    },
+  };
 }
 
 export function patchPositions(prepared: PreparedFrame): { grid: TileGrid; positions: PatchPosition[] } {
@@ -127,20 +173,29 @@ export function patchPositions(prepared: PreparedFrame): { grid: TileGrid; posit
     for (let col = 0; col < grid.cols; col++) {
       const x = grid.x0 + col * tw;
       const y = grid.y0 + row * th;
+      // In frame px; a tile over mirrored margins (padToOnePatch) is reported as the frame it covers.
+      const [left, right] = innerSpan(x, tw, prepared.padding?.left ?? 0, prepared.padding?.innerWidth);
+      const [top, bottom] = innerSpan(y, th, prepared.padding?.top ?? 0, prepared.padding?.innerHeight);
       positions.push({
         index: positions.length,
         row,
         col,
         x,
         y,
-        frameX: x / prepared.scaleX,
-        frameY: y / prepared.scaleY,
-        frameWidth: tw / prepared.scaleX,
-        frameHeight: th / prepared.scaleY,
+        frameX: left / prepared.scaleX,
+        frameY: top / prepared.scaleY,
+        frameWidth: (right - left) / prepared.scaleX,
+        frameHeight: (bottom - top) / prepared.scaleY,
       });
     }
   }
   return { grid, positions };
+}
+
+/** A tile's span [start, end) in the frame's own pixels (prepared scale), without the mirrored margin. */
+function innerSpan(start: number, size: number, margin: number, inner: number | undefined): [number, number] {
+  if (inner === undefined) return [start, start + size];
+  return [Math.max(0, start - margin), Math.min(inner, start + size - margin)];
 }
 
 /**

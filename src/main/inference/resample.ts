@@ -42,3 +42,45 @@ export async function resampleRaster(src: Raster, outWidth: number, outHeight: n
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { width: outWidth, height: outHeight, channels: src.channels, data: samples };
 }
+
+/**
+ * The raster centred in a larger one, the margins filled with its mirror image (sharp's extend, mirror): for a frame
+ * a little smaller than one patch, so that its blur still reaches the model as a whole patch.
+ */
+export async function mirrorPadRaster(src: Raster, outWidth: number, outHeight: number): Promise<Raster> {
+  if (!Number.isInteger(outWidth) || !Number.isInteger(outHeight) || outWidth < src.width || outHeight < src.height) {
+    throw new RangeError(`cannot pad ${src.width}x${src.height} to ${outWidth}x${outHeight}`);
+  }
+  if (outWidth > 2 * src.width || outHeight > 2 * src.height) {
+    throw new RangeError(
+      `a mirror pad reaches at most twice the size: ${src.width}x${src.height} to ${outWidth}x${outHeight}`,
+    );
+  }
+  const sixteen = src.data instanceof Uint16Array;
+  const grey = src.channels === 1;
+  const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
+  const left = Math.floor((outWidth - src.width) / 2);
+  const top = Math.floor((outHeight - src.height) / 2);
+  const { data, info } = await sharp(src.data, {
+    raw: { width: src.width, height: src.height, channels: src.channels },
+  })
+    .extend({
+      left,
+      right: outWidth - src.width - left,
+      top,
+      bottom: outHeight - src.height - top,
+      extendWith: 'mirror',
+    })
+    .toColourspace(space)
+    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== src.channels || info.width !== outWidth || info.height !== outHeight) {
+    throw new Error(
+      `padding gave ${info.width}x${info.height}x${info.channels}, expected ${outWidth}x${outHeight}x${src.channels}`,
+    );
+  }
+  const samples = sixteen
+    ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { width: outWidth, height: outHeight, channels: src.channels, data: samples };
+}

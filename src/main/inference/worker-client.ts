@@ -7,6 +7,13 @@ import { spawnWorker } from '../workers/spawn-worker';
 import { InferenceError, deserializeError } from './errors';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
+/**
+ * The inference thread's stack (MB). onnxruntime recurses deeply while it builds a session for LDSE-NET's dense
+ * graph, on the calling thread's native stack; a worker's default 4 MB left so little margin that a long command line
+ * (`focus-station predict` with about 250 image paths) tipped it into a segmentation fault of the whole process.
+ */
+export const INFERENCE_STACK_MB = 64;
+
 type Pending = { resolve: (reply: WorkerReply & { ok: true }) => void; reject: (err: Error) => void };
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
@@ -23,6 +30,7 @@ export class WorkerClient {
       { source: './worker.ts', bundled: 'inference-worker.js' },
       {
         name: 'inference',
+        resourceLimits: { stackSizeMb: INFERENCE_STACK_MB },
       },
     );
     this.worker.unref();

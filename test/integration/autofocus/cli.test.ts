@@ -119,6 +119,21 @@ describe('focus-station predict --pixel-size without --model', () => {
   });
 });
 
+describe('focus-station predict on many files', () => {
+  it('300 images with long paths in one call: every one predicted (no crash while the model loads)', async () => {
+    // With onnxruntime on a 4 MB worker stack, a command line this long crashed the process (SIGSEGV) while the
+    // LDSE-NET session was built, before the first image (worker-client.ts INFERENCE_STACK_MB).
+    const long = path.join(dir, `${'a-stack-from-another-lab-'.repeat(4)}plane.png`);
+    fs.copyFileSync(path.join(dir, 'grey.png'), long);
+    const r = await cli(['predict', ...Array<string>(300).fill(long), '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(300);
+    expect(new Set(lines.map((l) => JSON.parse(l).defocus_um)).size).toBe(1);
+  });
+});
+
 describe('focus-station autofocus --sim', () => {
   it('prints the documented JSON with the true remaining defocus (classic sweep)', async () => {
     const r = await cli([

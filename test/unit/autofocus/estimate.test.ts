@@ -98,13 +98,36 @@ describe('estimateFrame with a stub predictor', () => {
     });
   }
 
-  it('a frame smaller than one tile is refused with a reason', async () => {
-    const e = await estimateFrame(
-      tissueFrame(0, 200, 150),
+  it('a frame a little smaller than one tile is mirror-padded to one; under half a tile it is refused', async () => {
+    const p = stub(() => 1.5);
+    const e = await estimateFrame(tissueFrame(0, 200, 150), p);
+    expect(e.status).toBe('ok');
+    expect(e.patchesTotal).toBe(1);
+    expect(e.defocusUm).toBe(1.5);
+    const prepared = p.calls[0].prepared;
+    expect([prepared.image.width, prepared.image.height]).toEqual([224, 224]);
+    expect(prepared.padding).toEqual({
+      left: 12,
+      top: 37,
+      innerWidth: 200,
+      innerHeight: 150,
+      coverage: (200 * 150) / 224 ** 2,
+    });
+    // the tile is reported as the frame it covers, in the middle region
+    expect(e.patches![0]).toMatchObject({ x: 0, y: 0, width: 200, height: 150, region: 4 });
+    // as confident as the same reading on a whole tile, times the share of real pixels
+    const whole = await estimateFrame(
+      tissueFrame(0, 224, 224),
+      stub(() => 1.5),
+    );
+    expect(e.confidence).toBeCloseTo(whole.confidence * ((200 * 150) / 224 ** 2), 6);
+
+    const small = await estimateFrame(
+      tissueFrame(0, 100, 150),
       stub(() => 0),
     );
-    expect(e.status).toBe('no-content');
-    expect(e.reason).toMatch(/smaller than one 224x224 patch/);
+    expect(small.status).toBe('no-content');
+    expect(small.reason).toMatch(/smaller than half a 224x224 patch/);
   });
 
   it('resamples a frame at another pixel size to the model pixel size first', async () => {

@@ -8,7 +8,7 @@ import {
   tileGrid,
   type PreprocessSpec,
 } from '../../../src/main/inference/preprocess';
-import { resampleRaster } from '../../../src/main/inference/resample';
+import { mirrorPadRaster, resampleRaster } from '../../../src/main/inference/resample';
 
 function frame(partial: Partial<Frame> & Pick<Frame, 'width' | 'height' | 'channels' | 'data'>): Frame {
   return { bitDepth: 8, pixelSizeUm: 0.5, exposureMs: 1, timestamp: 0, ...partial };
@@ -194,5 +194,29 @@ describe('resampling to the model pixel size', () => {
     const batch = await frameToPatches(f, spec(32));
     expect(batch.n).toBe(12); // 128 x 96 -> 4 x 3
     expect(mean(batch.data)).toBeCloseTo(102 / 255, 5);
+  });
+
+  it('mirror-pads a raster to a larger one: the raster in the middle, its mirror image in the margins', async () => {
+    const w = 5;
+    const h = 3;
+    const grey16 = {
+      width: w,
+      height: h,
+      channels: 1 as const,
+      data: Uint16Array.from({ length: w * h }, (_, i) => 1000 * i),
+    };
+    const out = await mirrorPadRaster(grey16, 9, 5);
+    expect(out.data).toBeInstanceOf(Uint16Array);
+    expect([out.width, out.height, out.channels]).toEqual([9, 5, 1]);
+    const at = (x: number, y: number) => out.data[y * 9 + x];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(at(x + 2, y + 1)).toBe(grey16.data[y * w + x]);
+    // every margin sample is one of the raster's own (its mirror image), not a constant fill
+    const own = new Set(grey16.data);
+    for (const v of out.data) expect(own.has(v)).toBe(true);
+    expect(at(0, 2)).not.toBe(at(1, 2));
+    const rgb8 = { width: 4, height: 4, channels: 3 as const, data: new Uint8Array(48).fill(200) };
+    expect(Array.from(new Set((await mirrorPadRaster(rgb8, 6, 7)).data))).toEqual([200]);
+    await expect(mirrorPadRaster(rgb8, 3, 4)).rejects.toThrow(/cannot pad/);
+    await expect(mirrorPadRaster(rgb8, 9, 4)).rejects.toThrow(/at most twice/);
   });
 });
