@@ -14,7 +14,11 @@ export class ImageFileError extends Error {
   }
 }
 
-export async function readImageFrame(path: string, pixelSizeUm: number): Promise<Frame> {
+/**
+ * `dataBits`: the bits a 16-bit file's samples really use (10, 12, 14 or 16); absent, they are found from the brightest
+ * sample (`dataBitsOf`).
+ */
+export async function readImageFrame(path: string, pixelSizeUm: number, dataBits?: number): Promise<Frame> {
   let meta: Metadata;
   try {
     meta = await sharp(path, { failOn: 'error' }).metadata();
@@ -41,7 +45,7 @@ export async function readImageFrame(path: string, pixelSizeUm: number): Promise
     throw new ImageFileError(`${path}: decoded to ${info.channels} channels; only greyscale and RGB are supported`);
   }
   const samples = sixteen
-    ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
+    ? toFullRange(new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)), dataBits)
     : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return {
     width: info.width,
@@ -53,6 +57,31 @@ export async function readImageFrame(path: string, pixelSizeUm: number): Promise
     exposureMs: 0,
     timestamp: Date.now(),
   };
+}
+
+/** The bit depths cameras write into 16-bit files. */
+export const DATA_BITS = [10, 12, 14, 16] as const;
+
+/**
+ * The bits 16-bit samples really use: the fewest of DATA_BITS that hold the brightest sample. Most scientific cameras
+ * digitise 12 (or 14) bits and their software (Micro-Manager, vendors' TIFFs) stores the counts as they are, so a
+ * 12-bit frame ends at 4095 of 65535: read as 16-bit, a well-exposed brightfield field looks 16x too dark (refused as
+ * dark, or far outside what the model saw). A genuinely 16-bit frame that is merely dim is stretched alike, which the
+ * model, trained on well-exposed frames, reads better too.
+ */
+export function dataBitsOf(samples: Uint16Array): number {
+  let max = 0;
+  for (let i = 0; i < samples.length; i++) if (samples[i] > max) max = samples[i];
+  return DATA_BITS.find((bits) => max < 2 ** bits) ?? 16;
+}
+
+/** 16-bit samples that use `bits` bits, scaled to the full 16-bit range (in place); found when not given. */
+function toFullRange(samples: Uint16Array, bits: number | undefined): Uint16Array {
+  const used = bits ?? dataBitsOf(samples);
+  if (used >= 16) return samples;
+  const gain = 65535 / (2 ** used - 1);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.min(65535, Math.round(samples[i] * gain));
+  return samples;
 }
 
 function firstLine(err: unknown): string {

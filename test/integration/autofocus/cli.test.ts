@@ -41,13 +41,18 @@ beforeAll(async () => {
   })
     .png()
     .toFile(path.join(dir, 'grey.png'));
+  // 16-bit raw input goes to sharp as the Uint16Array itself: the typed array sets the sample depth.
   const deep = tissueFrame(-3, 672, 448, { bitDepth: 16 });
-  await sharp(Buffer.from(deep.data.buffer, deep.data.byteOffset, deep.data.byteLength), {
-    raw: { width: 672, height: 448, channels: 3 },
-  })
+  await sharp(deep.data as Uint16Array, { raw: { width: 672, height: 448, channels: 3 } })
     .toColourspace('rgb16')
     .png()
     .toFile(path.join(dir, 'deep16.png'));
+  // The same scene as a 12-bit camera stores it in a 16-bit file: counts up to 4095.
+  const twelve = Uint16Array.from(deep.data as Uint16Array, (v) => v >> 4);
+  await sharp(twelve, { raw: { width: 672, height: 448, channels: 3 } })
+    .toColourspace('rgb16')
+    .png()
+    .toFile(path.join(dir, 'deep12.png'));
   fs.writeFileSync(
     path.join(dir, 'corrupt.png'),
     Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n'), Buffer.alloc(200, 7)]),
@@ -58,6 +63,8 @@ describe('focus-station predict', () => {
   it('greyscale and 16-bit images: one JSON object per line; a corrupt file: an error line, the others still predicted', async () => {
     const meta16 = await sharp(path.join(dir, 'deep16.png')).metadata();
     expect(meta16.depth).toBe('ushort');
+    const max12 = (await sharp(path.join(dir, 'deep12.png')).stats()).channels.map((c) => c.max);
+    expect(Math.max(...max12)).toBeLessThan(4096);
     const r = await cli([
       'predict',
       path.join(dir, 'grey.png'),
@@ -116,6 +123,30 @@ describe('focus-station predict --pixel-size without --model', () => {
     const at10x = await cli(['predict', path.join(dir, 'grey.png'), '--pixel-size', '0.65', '--json']);
     expect(at10x.code).toBe(2);
     expect(at10x.stderr).toMatch(/model does not match these images: pixel size 0.65 um vs the model's 0.1725 um/);
+  });
+});
+
+describe('focus-station predict on 12-bit data in 16-bit files', () => {
+  it('reads them as the full-range image (found from the brightest sample, or given by --bit-depth)', async () => {
+    const read = async (...extra: string[]) => {
+      const r = await cli(['predict', ...extra, '--model', MEAN_NET, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).defocus_um as number);
+    };
+    // mean-net reads the mean brightness: the 12-bit file must come out as bright as the 16-bit one
+    const [full, twelve] = await read(path.join(dir, 'deep16.png'), path.join(dir, 'deep12.png'));
+    expect(Math.abs(twelve - full)).toBeLessThan(0.01);
+    const [given] = await read(path.join(dir, 'deep12.png'), '--bit-depth', '12');
+    expect(given).toBeCloseTo(twelve, 6);
+    // read as 16-bit it is 16x too dark
+    const [dark] = await read(path.join(dir, 'deep12.png'), '--bit-depth', '16');
+    expect(dark).toBeLessThan(full - 0.5);
+    const bad = await cli(['predict', path.join(dir, 'deep12.png'), '--bit-depth', '13', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--bit-depth must be one of 10, 12, 14, 16/);
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/auto
 import type { ModelCard } from '../../../shared/model-card';
 import { MAX_PIXEL_RATIO } from '../../autofocus/compat';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
-import { readImageFrame } from '../../autofocus/image-file';
+import { DATA_BITS, readImageFrame } from '../../autofocus/image-file';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
 import { InferenceEngine, ModelRegistry, readModelCard, type ModelEntry } from '../../inference';
 import { dataDir, shippedModelsDir, userModelsDir } from '../../paths';
@@ -15,6 +15,7 @@ interface PredictOptions {
   model?: string;
   pixelSize?: string;
   maxPatches?: string;
+  bitDepth?: string;
   allowMismatch?: boolean;
   json?: boolean;
 }
@@ -114,6 +115,10 @@ export function registerPredict(program: Command): void {
     )
     .option('--pixel-size <um>', "um per pixel of the images (default: the model's)")
     .option('--max-patches <n>', 'most tiles inferred per image (default 16)')
+    .option(
+      '--bit-depth <bits>',
+      'bits the samples of 16-bit images use: 10, 12, 14 or 16 (default: from the brightest sample of each image, since 12-bit cameras store counts up to 4095 in 16-bit files)',
+    )
     .option('--allow-mismatch', "predict even when the pixel size is too far from the model's")
     .option('--json', 'one JSON object per line')
     .action(async (images: string[], opts: PredictOptions) => {
@@ -139,6 +144,10 @@ export function registerPredict(program: Command): void {
         opts.maxPatches === undefined ? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches : Number(opts.maxPatches);
       if (!Number.isInteger(maxPatches) || maxPatches < 1)
         throw new CliError(`--max-patches must be a positive integer`, 2);
+      const dataBits = opts.bitDepth === undefined ? undefined : Number(opts.bitDepth);
+      if (dataBits !== undefined && !(DATA_BITS as readonly number[]).includes(dataBits)) {
+        throw new CliError(`--bit-depth must be one of ${DATA_BITS.join(', ')}, not ${opts.bitDepth}`, 2);
+      }
       const engine = await InferenceEngine.create({ registry });
       let failed = 0;
       try {
@@ -151,7 +160,7 @@ export function registerPredict(program: Command): void {
         for (const image of images) {
           let estimate: Estimate;
           try {
-            estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm), predictor, {
+            estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm, dataBits), predictor, {
               maxPatches,
             });
           } catch (err) {
