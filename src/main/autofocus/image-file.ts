@@ -1,5 +1,5 @@
 /**
- * An image file as a Frame for `focus-station predict`: PNG/TIFF/JPEG..., 8 or 16 bit, greyscale (kept as one channel:
+ * An image file (one page of it) as a Frame for `focus-station predict`: PNG/TIFF/JPEG..., 8 or 16 bit, greyscale (kept as one channel:
  * preprocessing replicates it to RGB) or colour; alpha is dropped. The pixel size is not in most files: the caller
  * gives it (default: the model's).
  */
@@ -18,10 +18,10 @@ export class ImageFileError extends Error {
  * `dataBits`: the bits a 16-bit file's samples really use (10, 12, 14 or 16); absent, they are found from the brightest
  * sample (`dataBitsOf`).
  */
-export async function readImageFrame(path: string, pixelSizeUm: number, dataBits?: number): Promise<Frame> {
+export async function readImageFrame(path: string, pixelSizeUm: number, dataBits?: number, page = 0): Promise<Frame> {
   let meta: Metadata;
   try {
-    meta = await sharp(path, { failOn: 'error' }).metadata();
+    meta = await sharp(path, { failOn: 'error', page }).metadata();
   } catch (err) {
     throw new ImageFileError(`${path}: not a readable image (${firstLine(err)})`);
   }
@@ -31,7 +31,7 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
   let out: { data: Buffer; info: OutputInfo };
   try {
-    out = await sharp(path, { failOn: 'error' })
+    out = await sharp(path, { failOn: 'error', page })
       .removeAlpha()
       .toColourspace(space)
       .raw({ depth: sixteen ? 'ushort' : 'uchar' })
@@ -59,6 +59,18 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   };
 }
 
+/**
+ * Pages of an image file: a multi-page TIFF holds a whole z-stack (ImageJ, Micro-Manager, our OME-TIFF export), each
+ * page one plane; other files have one. An unreadable file says so when its first page is read.
+ */
+export async function imagePages(path: string): Promise<number> {
+  try {
+    return Math.max(1, (await sharp(path, { failOn: 'error' }).metadata()).pages ?? 1);
+  } catch {
+    return 1;
+  }
+}
+
 /** The bit depths cameras write into 16-bit files. */
 export const DATA_BITS = [10, 12, 14, 16] as const;
 
@@ -73,6 +85,25 @@ export function dataBitsOf(samples: Uint16Array): number {
   let max = 0;
   for (let i = 0; i < samples.length; i++) if (samples[i] > max) max = samples[i];
   return DATA_BITS.find((bits) => max < 2 ** bits) ?? 16;
+}
+
+/**
+ * The bits the samples of a 16-bit multi-page file use, over all its pages (undefined for 8-bit files), so that the
+ * planes of one z-stack are scaled alike: a page found 12-bit beside one found 14-bit would be read 4x brighter.
+ */
+export async function dataBitsOfFile(path: string, pages: number): Promise<number | undefined> {
+  try {
+    const meta = await sharp(path, { failOn: 'error' }).metadata();
+    if (!(meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8)) return undefined;
+    let max = 0;
+    for (let page = 0; page < pages; page++) {
+      const stats = await sharp(path, { failOn: 'error', page }).stats();
+      for (const c of stats.channels) max = Math.max(max, c.max);
+    }
+    return DATA_BITS.find((bits) => max < 2 ** bits) ?? 16;
+  } catch {
+    return undefined; // each page then says what is wrong with it when it is read
+  }
 }
 
 /** 16-bit samples that use `bits` bits, scaled to the full 16-bit range (in place); found when not given. */

@@ -126,6 +126,72 @@ describe('focus-station predict --pixel-size without --model', () => {
   });
 });
 
+describe('focus-station predict on a multi-page TIFF z-stack', () => {
+  it('one JSON line per page, with "page" and "pages", each as the page read on its own', async () => {
+    const planes: string[] = [];
+    for (const [i, d] of [-4, 0, 4].entries()) {
+      const f = tissueFrame(d, 448, 448);
+      const file = path.join(dir, `plane${i}.png`);
+      await sharp(f.data as Uint8Array, { raw: { width: 448, height: 448, channels: 3 } })
+        .png()
+        .toFile(file);
+      planes.push(file);
+    }
+    const stack = path.join(dir, 'stack.tif');
+    await sharp(await Promise.all(planes.map((p) => fs.promises.readFile(p))), { join: { animated: true } })
+      .tiff({ compression: 'lzw' }) // sharp's default is JPEG
+      .toFile(stack);
+    const r = await cli(['predict', stack, ...planes, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
+    expect(lines.slice(0, 3).map((l) => [l.file, l.page, l.pages])).toEqual([
+      [stack, 0, 3],
+      [stack, 1, 3],
+      [stack, 2, 3],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      expect(lines[3 + i].page).toBeUndefined();
+      expect(lines[i].defocus_um).toBeCloseTo(lines[3 + i].defocus_um, 5);
+    }
+    // the stack's planes differ: its pages are not page 0 three times
+    expect(new Set(lines.slice(0, 3).map((l) => l.defocus_um.toFixed(4))).size).toBe(3);
+  });
+});
+
+describe('focus-station predict on a 16-bit z-stack', () => {
+  it('finds the bit depth over all its pages, so that its planes are scaled alike', async () => {
+    // page 0 peaks at 4000 (12-bit on its own), page 1 at 5000: a 14-bit camera's stack
+    const pages = await Promise.all(
+      [4000, 5000].map((peak) => {
+        const f = tissueFrame(0, 448, 448, { bitDepth: 16 });
+        const data = Uint16Array.from(f.data as Uint16Array, (v) => Math.round((v * peak) / 65535));
+        return sharp(data, { raw: { width: 448, height: 448, channels: 3 } })
+          .toColourspace('rgb16')
+          .png()
+          .toBuffer();
+      }),
+    );
+    const stack = path.join(dir, 'stack16.tif');
+    await sharp(pages, { join: { animated: true } })
+      .toColourspace('rgb16')
+      .tiff({ compression: 'lzw' })
+      .toFile(stack);
+    expect((await sharp(stack).metadata()).depth).toBe('ushort');
+    const first = async (...extra: string[]) => {
+      const r = await cli(['predict', stack, ...extra, '--model', MEAN_NET, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n')[0]).defocus_um as number;
+    };
+    const found = await first();
+    expect(found).toBeCloseTo(await first('--bit-depth', '14'), 6);
+    expect(Math.abs(found - (await first('--bit-depth', '12')))).toBeGreaterThan(0.1);
+  });
+});
+
 describe('focus-station predict on 12-bit data in 16-bit files', () => {
   it('reads them as the full-range image (found from the brightest sample, or given by --bit-depth)', async () => {
     const read = async (...extra: string[]) => {

@@ -5,7 +5,7 @@ import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/auto
 import type { ModelCard } from '../../../shared/model-card';
 import { MAX_PIXEL_RATIO } from '../../autofocus/compat';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
-import { DATA_BITS, readImageFrame } from '../../autofocus/image-file';
+import { DATA_BITS, dataBitsOfFile, imagePages, readImageFrame } from '../../autofocus/image-file';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
 import { InferenceEngine, ModelRegistry, readModelCard, type ModelEntry } from '../../inference';
 import { dataDir, shippedModelsDir, userModelsDir } from '../../paths';
@@ -108,7 +108,10 @@ export function registerPredict(program: Command): void {
     .description(
       'estimate the defocus of image files with a model (single shot: tiles, content filter, robust combination)',
     )
-    .argument('<images...>', 'image files (PNG, TIFF, JPEG; 8 or 16 bit; greyscale or RGB)')
+    .argument(
+      '<images...>',
+      'image files (PNG, TIFF, JPEG; 8 or 16 bit; greyscale or RGB); a multi-page TIFF gives one estimate per page ("page": 0-based)',
+    )
     .option(
       '--model <id|path>',
       'model id or path to its .onnx / card .json (default: with --pixel-size the model for the nearest pixel size, unless the saved setting suits it; else the saved setting, else ldse-net-20x)',
@@ -158,31 +161,38 @@ export function registerPredict(program: Command): void {
           );
         }
         for (const image of images) {
-          let estimate: Estimate;
-          try {
-            estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm, dataBits), predictor, {
-              maxPatches,
-            });
-          } catch (err) {
-            failed++;
-            process.stderr.write(
-              `focus-station predict: ${image}: ${describeError(err).replace(`${resolve(image)}: `, '')}\n`,
+          // A multi-page TIFF is a z-stack: one estimate (one JSON line, with "page") per page.
+          const pages = await imagePages(resolve(image));
+          const bits = dataBits ?? (pages > 1 ? await dataBitsOfFile(resolve(image), pages) : undefined);
+          for (let page = 0; page < pages; page++) {
+            const name = pages > 1 ? `${image} page ${page + 1}/${pages}` : image;
+            let estimate: Estimate;
+            try {
+              estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm, bits, page), predictor, {
+                maxPatches,
+              });
+            } catch (err) {
+              failed++;
+              process.stderr.write(
+                `focus-station predict: ${name}: ${describeError(err).replace(`${resolve(image)}: `, '')}\n`,
+              );
+              continue;
+            }
+            if (opts.json) {
+              const line = jsonLine(image, estimate, card.output.target);
+              printJson(pages > 1 ? { ...line, page, pages } : line);
+              continue;
+            }
+            const head =
+              estimate.status === 'ok'
+                ? `${formatSignedUm(estimate.defocusUm)}  confidence ${estimate.confidence.toFixed(2)}  ${estimate.patchesUsed}/${estimate.patchesTotal} patches (${estimate.patchesKept} with content)`
+                : `${estimate.reason}`;
+            process.stdout.write(
+              `${name}\n  ${head}\n${regionText(estimate.regions)
+                .map((l) => `    ${l}`)
+                .join('\n')}\n`,
             );
-            continue;
           }
-          if (opts.json) {
-            printJson(jsonLine(image, estimate, card.output.target));
-            continue;
-          }
-          const head =
-            estimate.status === 'ok'
-              ? `${formatSignedUm(estimate.defocusUm)}  confidence ${estimate.confidence.toFixed(2)}  ${estimate.patchesUsed}/${estimate.patchesTotal} patches (${estimate.patchesKept} with content)`
-              : `${estimate.reason}`;
-          process.stdout.write(
-            `${image}\n  ${head}\n${regionText(estimate.regions)
-              .map((l) => `    ${l}`)
-              .join('\n')}\n`,
-          );
         }
       } finally {
         await engine.close();
