@@ -7,7 +7,7 @@
  * runs off the main thread (libuv pool) instead of blocking the event loop. Channels and bit depth are kept: 8-bit stays
  * 8-bit, 16-bit (and 12-bit in 16) stays 16-bit, greyscale stays one channel.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 /** Interleaved pixels (channels per pixel), row-major. */
 export interface Raster {
@@ -21,26 +21,9 @@ export async function resampleRaster(src: Raster, outWidth: number, outHeight: n
   if (!Number.isInteger(outWidth) || !Number.isInteger(outHeight) || outWidth < 1 || outHeight < 1) {
     throw new RangeError(`cannot resample to ${outWidth}x${outHeight}`);
   }
-  const sixteen = src.data instanceof Uint16Array;
-  const grey = src.channels === 1;
-  // Without an explicit colourspace sharp hands back 8-bit sRGB whatever came in.
-  const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
-  const { data, info } = await sharp(src.data, {
-    raw: { width: src.width, height: src.height, channels: src.channels },
-  })
-    .resize(outWidth, outHeight, { kernel: 'cubic', fit: 'fill' })
-    .toColourspace(space)
-    .raw({ depth: sixteen ? 'ushort' : 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== src.channels || info.width !== outWidth || info.height !== outHeight) {
-    throw new Error(
-      `resampling gave ${info.width}x${info.height}x${info.channels}, expected ${outWidth}x${outHeight}x${src.channels}`,
-    );
-  }
-  const samples = sixteen
-    ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return { width: outWidth, height: outHeight, channels: src.channels, data: samples };
+  return throughSharp(src, outWidth, outHeight, 'resampling', (image) =>
+    image.resize(outWidth, outHeight, { kernel: 'cubic', fit: 'fill' }),
+  );
 }
 
 /**
@@ -56,27 +39,40 @@ export async function mirrorPadRaster(src: Raster, outWidth: number, outHeight: 
       `a mirror pad reaches at most twice the size: ${src.width}x${src.height} to ${outWidth}x${outHeight}`,
     );
   }
-  const sixteen = src.data instanceof Uint16Array;
-  const grey = src.channels === 1;
-  const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
   const left = Math.floor((outWidth - src.width) / 2);
   const top = Math.floor((outHeight - src.height) / 2);
-  const { data, info } = await sharp(src.data, {
-    raw: { width: src.width, height: src.height, channels: src.channels },
-  })
-    .extend({
+  return throughSharp(src, outWidth, outHeight, 'padding', (image) =>
+    image.extend({
       left,
       right: outWidth - src.width - left,
       top,
       bottom: outHeight - src.height - top,
       extendWith: 'mirror',
-    })
+    }),
+  );
+}
+
+/** One sharp operation on a raster, keeping its channels and bit depth, checked to give the size asked for. */
+async function throughSharp(
+  src: Raster,
+  outWidth: number,
+  outHeight: number,
+  what: string,
+  operation: (image: Sharp) => Sharp,
+): Promise<Raster> {
+  const sixteen = src.data instanceof Uint16Array;
+  const grey = src.channels === 1;
+  // Without an explicit colourspace sharp hands back 8-bit sRGB whatever came in.
+  const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
+  const { data, info } = await operation(
+    sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels } }),
+  )
     .toColourspace(space)
     .raw({ depth: sixteen ? 'ushort' : 'uchar' })
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== src.channels || info.width !== outWidth || info.height !== outHeight) {
     throw new Error(
-      `padding gave ${info.width}x${info.height}x${info.channels}, expected ${outWidth}x${outHeight}x${src.channels}`,
+      `${what} gave ${info.width}x${info.height}x${info.channels}, expected ${outWidth}x${outHeight}x${src.channels}`,
     );
   }
   const samples = sixteen
