@@ -8,7 +8,7 @@ import { ModelRegistry, defaultModelDirs } from '../inference/registry';
 import { timeFrame, timePatches } from '../inference/timing';
 import { depthOfFieldUm } from './dof';
 import { EvaluationError, loadFrame, readExport, type ExportData, type ManifestRow } from './export-reader';
-import { focusMetrics, type DefocusRangeKey } from './metrics';
+import { focusMetrics, stackOrdering, type DefocusRangeKey, type StackOrdering } from './metrics';
 import { writeReport, type ReportFiles } from './report';
 
 export { EvaluationError } from './export-reader';
@@ -35,6 +35,8 @@ export interface ModelEvaluation {
   sign_error_rate: number | null;
   within_dof: number | null;
   dof_um: number;
+  /** Per-stack Spearman correlation of predicted against true defocus (metrics.ts stackOrdering). */
+  stack_ordering: StackOrdering;
   size_bytes: number;
   parameters: number;
   ms_per_patch: number | null;
@@ -65,6 +67,8 @@ export interface ModelSamples {
   predicted: Float64Array;
   /** Image path of each patch. */
   image: string[];
+  /** Stack of each patch (the export's stack_id). */
+  stack: string[];
 }
 
 export interface EvaluationProgress {
@@ -133,9 +137,10 @@ export async function collectPredictions(
   const truth: number[] = [];
   const predicted: number[] = [];
   const image: string[] = [];
+  const stack: string[] = [];
   const skipped: string[] = [];
   let nImages = 0;
-  let pending: { data: Float32Array; labels: number[]; paths: string[] }[] = [];
+  let pending: { data: Float32Array; labels: number[]; paths: string[]; stacks: string[] }[] = [];
   let pendingCount = 0;
   let firstPatches: Float32Array | undefined;
 
@@ -152,6 +157,7 @@ export async function collectPredictions(
     pending.forEach((p) => {
       truth.push(...p.labels);
       image.push(...p.paths);
+      stack.push(...p.stacks);
     });
     predicted.push(...out);
     pending = [];
@@ -172,6 +178,7 @@ export async function collectPredictions(
         data: patches.data,
         labels: new Array(patches.n).fill(row.defocus_um),
         paths: new Array(patches.n).fill(row.path),
+        stacks: new Array(patches.n).fill(row.stack_id),
       });
       pendingCount += patches.n;
       nImages++;
@@ -183,7 +190,13 @@ export async function collectPredictions(
   }
   await flush();
   return {
-    samples: { model: info.id, truth: Float64Array.from(truth), predicted: Float64Array.from(predicted), image },
+    samples: {
+      model: info.id,
+      truth: Float64Array.from(truth),
+      predicted: Float64Array.from(predicted),
+      image,
+      stack,
+    },
     nImages,
     skipped,
     firstPatches,
@@ -248,6 +261,7 @@ export async function evaluateModel(
     sign_error_rate: m.sign_error_rate,
     within_dof: m.within_dof,
     dof_um: dof,
+    stack_ordering: stackOrdering(samples.predicted, samples.truth, samples.stack),
     size_bytes: info.sizeBytes,
     parameters: info.card.parameters,
     ms_per_patch: msPerPatch,

@@ -1,6 +1,7 @@
 /**
  * Focusing-error metrics of a set of predictions (um). Error = |predicted - true| (the paper's focusing error).
  */
+import { rank } from 'd3-array';
 
 export const DEFOCUS_RANGES = [
   { key: '-10..-5', min: -10, max: -5 },
@@ -114,4 +115,76 @@ export function focusMetrics(
     within_dof: dofUm !== undefined ? withinDof / n : null,
     dof_um: dofUm ?? null,
   };
+}
+
+/** Stacks with fewer planes than this say little about ordering and are left out. */
+export const ORDERING_MIN_PLANES = 5;
+
+export interface StackOrdering {
+  /** Stacks with at least ORDERING_MIN_PLANES patches (one patch per plane and position counts once per patch). */
+  n_stacks: number;
+  /** Median and worst per-stack Spearman correlation of predicted against true defocus; null without stacks. */
+  spearman_median: number | null;
+  spearman_min: number | null;
+  /** The same within -5..+5 um, where the autofocus lands. */
+  spearman_central_median: number | null;
+  spearman_central_min: number | null;
+}
+
+/**
+ * How well a model orders the planes of each stack: Spearman's rank correlation of predicted against true defocus
+ * per stack, then the median and the worst over stacks. A stack read on the wrong side throughout scores near -1
+ * even where its mean error looks moderate; a judge of real stacks weighs exactly that.
+ */
+export function stackOrdering(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  stack: ArrayLike<string>,
+): StackOrdering {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < truth.length; i++) {
+    const list = groups.get(stack[i]) ?? [];
+    list.push(i);
+    groups.set(stack[i], list);
+  }
+  const all: number[] = [];
+  const central: number[] = [];
+  for (const indices of groups.values()) {
+    const rho = spearman(indices, predicted, truth);
+    if (rho !== null) all.push(rho);
+    const near = spearman(
+      indices.filter((i) => Math.abs(truth[i]) <= 5),
+      predicted,
+      truth,
+    );
+    if (near !== null) central.push(near);
+  }
+  const median = (v: number[]) => (v.length ? quantile(Float64Array.from(v).sort(), 0.5) : null);
+  const min = (v: number[]) => (v.length ? Math.min(...v) : null);
+  return {
+    n_stacks: all.length,
+    spearman_median: median(all),
+    spearman_min: min(all),
+    spearman_central_median: median(central),
+    spearman_central_min: min(central),
+  };
+}
+
+/** Spearman's rho over the patches at `indices` (d3's ranks, Pearson on them); null under ORDERING_MIN_PLANES. */
+function spearman(indices: number[], predicted: ArrayLike<number>, truth: ArrayLike<number>): number | null {
+  if (indices.length < ORDERING_MIN_PLANES) return null;
+  const a = rank(indices.map((i) => predicted[i]));
+  const b = rank(indices.map((i) => truth[i]));
+  const n = indices.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let k = 0; k < n; k++) {
+    sab += (a[k] - ma) * (b[k] - mb);
+    saa += (a[k] - ma) ** 2;
+    sbb += (b[k] - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
 }

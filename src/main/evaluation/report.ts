@@ -76,6 +76,21 @@ export function markdownReport(result: EvaluationResult, plots: string[] = []): 
     );
   }
   lines.push('');
+  lines.push('## Ordering within stacks', '');
+  lines.push(
+    "Spearman's rank correlation of predicted against true defocus in each test stack (stacks of at least 5 patches), " +
+      'then the median and the worst stack: 1 = the planes in their true order, -1 = reversed (the side wrong throughout).',
+    '',
+    '| Model | Stacks | -10..+10 um: median | worst | -5..+5 um: median | worst |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  for (const m of models) {
+    const o = m.stack_ordering;
+    lines.push(
+      `| ${m.model} | ${o.n_stacks} | ${fmt(o.spearman_median)} | ${fmt(o.spearman_min)} | ${fmt(o.spearman_central_median)} | ${fmt(o.spearman_central_min)} |`,
+    );
+  }
+  lines.push('');
   lines.push('## Details', '');
   for (const m of models) {
     lines.push(

@@ -9,6 +9,7 @@ import {
 } from '../../../src/main/evaluation/evaluate';
 import { InferenceEngine } from '../../../src/main/inference/engine';
 import { markdownReport } from '../../../src/main/evaluation/report';
+import { stackOrdering } from '../../../src/main/evaluation/metrics';
 import { ModelRegistry } from '../../../src/main/inference/registry';
 import { FIXTURES, fixture, scratchDir } from '../inference/helpers';
 import { MODEL_PIXEL_SIZE, meanNetPrediction, valueFor, writeExport, type ExportImage } from './export-fixture';
@@ -126,6 +127,11 @@ describe('evaluate on a small export with the mean-net fixture', () => {
     expect(m.warnings.join(' ')).toMatch(/lost\.png/);
     expect(m.warnings.join(' ')).toMatch(/resampled/);
     expect(JSON.parse(JSON.stringify(output.result)).models[1].model).toBe('heavy-net');
+    // ordering within stacks, from each patch's stack_id in the manifest
+    const samples = output.samples[0];
+    expect(samples.stack).toHaveLength(15);
+    expect(new Set(samples.stack).size).toBeGreaterThan(1);
+    expect(m.stack_ordering).toEqual(stackOrdering(samples.predicted, samples.truth, samples.stack));
   });
 
   it('reports progress through loading, prediction and the report', () => {
@@ -139,6 +145,8 @@ describe('evaluate on a small export with the mean-net fixture', () => {
     expect(md).toContain('| Model | Architecture | Patches | Focusing error (um)');
     expect(md).toMatch(/\| mean-net \| ldse-net \| 15 \| \d+\.\d{3} \+- \d+\.\d{3} \|/);
     expect(md).toContain('| Model | -10..-5 um | -5..5 um | 5..10 um |');
+    expect(md).toContain('## Ordering within stacks');
+    expect(md).toMatch(/\| mean-net \| \d+ \| /);
     expect(md).toContain('![plots/mean-net-predicted-vs-true.png](plots/mean-net-predicted-vs-true.png)');
     const json = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8'));
     expect(json.models.map((m: { model: string }) => m.model)).toEqual(['mean-net', 'heavy-net']);

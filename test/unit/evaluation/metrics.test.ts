@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { depthOfFieldUm } from '../../../src/main/evaluation/dof';
 import { depthOfFieldUm as setupDepthOfFieldUm, SETUP_PRESETS } from '../../../src/shared/optics';
-import { defocusRangeOf, focusMetrics } from '../../../src/main/evaluation/metrics';
+import { defocusRangeOf, focusMetrics, stackOrdering } from '../../../src/main/evaluation/metrics';
 
 describe('focusMetrics on a hand-made prediction set', () => {
   // true:      -8    -6    -2   -0.5   0.5    3     7     9
@@ -92,5 +92,32 @@ describe('depth of field', () => {
       pixel_size_um: setup.pixelPitchUm / setup.magnification,
     };
     expect(depthOfFieldUm(card, setup.wavelengthsUm.g)).toBeCloseTo(setupDepthOfFieldUm(setup), 12);
+  });
+});
+
+describe('stackOrdering: Spearman per stack, then the median and the worst', () => {
+  const truth = [-4, -2, 0, 2, 4, -8, -4, 0, 4, 8, 1, 2];
+  // stack a in order, stack b reversed (its side wrong throughout), stack c too short to count
+  const predicted = [-3, -1.5, 0.2, 1, 5, 7, 3, 0.5, -2, -9, 5, 4];
+  const stack = ['a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'b', 'c', 'c'];
+
+  it('1 for a stack in order, -1 for a reversed one, short stacks left out', () => {
+    const o = stackOrdering(predicted, truth, stack);
+    expect(o.n_stacks).toBe(2);
+    expect(o.spearman_min).toBeCloseTo(-1, 12);
+    expect(o.spearman_median).toBeCloseTo(0, 12); // the median of 1 and -1
+    // within -5..+5 um stack b keeps 3 planes: under the minimum, so only stack a counts there
+    expect(o.spearman_central_median).toBeCloseTo(1, 12);
+    expect(o.spearman_central_min).toBeCloseTo(1, 12);
+  });
+
+  it('ranks, not values: a monotonic but non-linear reading still orders perfectly', () => {
+    const o = stackOrdering(
+      truth.slice(0, 5).map((t) => Math.sign(t) * t * t),
+      truth.slice(0, 5),
+      stack.slice(0, 5),
+    );
+    expect(o.spearman_median).toBeCloseTo(1, 12);
+    expect(stackOrdering([1, 2], [1, 2], ['x', 'x']).spearman_median).toBeNull();
   });
 });

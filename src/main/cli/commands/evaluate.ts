@@ -11,7 +11,9 @@ function fmt(v: number | null | undefined, digits = 3): string {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description("run deployed ONNX models on an export's test split and report focusing error, sign errors and speed")
+    .description(
+      "run deployed ONNX models on an export's test split and report focusing error, sign errors, speed and how well each stack's planes are ordered (order±5um: median per-stack Spearman of predicted against true defocus within -5..+5 um)",
+    )
     .requiredOption('--model <id|path...>', 'model ids or paths (.onnx or card .json); repeat or list several')
     .requiredOption('--data <dir>', 'an export folder (manifest.csv, dataset.json, images/)')
     .option('--report <dir>', 'write report.md, results.json, predictions.csv and PNG plots here')
@@ -38,11 +40,12 @@ export function registerEvaluate(program: Command): void {
           m.sign_error_rate === null ? '—'.padStart(7) : `${(100 * m.sign_error_rate).toFixed(2)}%`.padStart(7),
           `${(m.size_bytes / 1024).toFixed(0)} KB`.padStart(9),
           fmt(m.ms_per_patch, 2).padStart(8),
+          fmt(m.stack_ordering.spearman_central_median, 2).padStart(9),
         ].join('  '),
       );
       process.stdout.write(
         [
-          `${'model'.padEnd(16)}  patches  error mean±std um     RMSE  -5..5um  sign err      size  ms/patch`,
+          `${'model'.padEnd(16)}  patches  error mean±std um     RMSE  -5..5um  sign err      size  ms/patch  order±5um`,
           ...rows,
           result.report ? `report: ${opts.report}` : '',
         ].join('\n') + '\n',
