@@ -6,7 +6,9 @@ import { DatasetError } from '../../../src/main/dataset/errors';
 import { exportStackOmeTiff } from '../../../src/main/dataset/export/stackOmeTiff';
 import { importDataset } from '../../../src/main/dataset/import/importDataset';
 import { stackFocusLabel, requireStackRow } from '../../../src/main/dataset/repo/stacks';
+import sharp from 'sharp';
 import { ROOT, addFakeStack, newDataset, seedSetupAndSlide, snapshot, tempDir } from '../../helpers/datasetFixtures';
+import { tissueFrame } from '../../unit/autofocus/frames';
 
 const JIANG = path.join(ROOT, 'test/fixtures/jiang2018');
 const WAFER = path.resolve(ROOT, '../shared/data/real-stacks/wafer-reflected');
@@ -143,6 +145,39 @@ describe('import', () => {
     ).map((x) => x.z_um);
     expect(zs[0]).toBeCloseTo(-5, 9);
     expect(zs[20]).toBeCloseTo(5, 9);
+  });
+
+  it('a stack of 16-bit files that end below 4096 is 12-bit camera data: recorded as 12-bit, so the export scales it', async () => {
+    const dir = tempDir('cam12');
+    for (const [key, shift] of [
+      ['twelve', 4],
+      ['sixteen', 0],
+    ] as const) {
+      for (const d of [-2, -1, 0, 1, 2]) {
+        const f = tissueFrame(d, 96, 64, { bitDepth: 16 });
+        const data = Uint16Array.from(f.data as Uint16Array, (v) => v >> shift);
+        await sharp(data, { raw: { width: 96, height: 64, channels: 3 } })
+          .toColourspace('rgb16')
+          .png()
+          .toFile(path.join(dir, `${key}_${d}.png`));
+      }
+    }
+    const r = await importDataset({
+      db: ds,
+      path: dir,
+      format: 'filenames',
+      value: 'defocus',
+      setupId: '20x',
+      slideName: 'cam12',
+    });
+    const depth = (key: string) =>
+      (
+        ds.db
+          .prepare('SELECT DISTINCT i.bit_depth AS d FROM images i JOIN stacks s ON s.id = i.stack_id WHERE s.id = ?')
+          .all(r.stacks.find((x) => x.key === key)!.id) as { d: number }[]
+      ).map((x) => x.d);
+    expect(depth('twelve')).toEqual([12]);
+    expect(depth('sixteen')).toEqual([16]);
   });
 
   describe('bad input: one clear message, dataset unchanged', () => {

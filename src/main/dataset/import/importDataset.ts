@@ -67,7 +67,9 @@ interface CheckedPlane {
   width: number;
   height: number;
   channels: 1 | 3;
-  bitDepth: 8 | 16;
+  bitDepth: 8 | 12 | 16;
+  /** Brightest sample of the plane: 16-bit files from 12-bit cameras end at 4095 (holdsTwelveBits). */
+  maxSample: number;
   sharpness: Sharpness;
 }
 
@@ -109,8 +111,25 @@ async function checkPlane(p: PlannedPlane): Promise<CheckedPlane> {
     height: raw.height,
     channels: raw.channels,
     bitDepth: raw.bitDepth,
+    maxSample: maxOf(raw.data),
     sharpness: sharpnessOf(raw, raw.width * raw.height > 2_000_000 ? 2 : 1),
   };
+}
+
+function maxOf(data: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+  return max;
+}
+
+/**
+ * 16-bit planes of a stack that all end below 4096 hold 12-bit camera counts, stored unscaled as most scientific
+ * cameras' software does (Micro-Manager): they are recorded as 12-bit, so that the export scales them to the full
+ * range (toExportDepth) instead of writing patches 16x too dark for training. Judged over the whole stack, so that
+ * its planes are scaled alike.
+ */
+export function holdsTwelveBits(planes: ReadonlyArray<Pick<CheckedPlane, 'bitDepth' | 'maxSample'>>): boolean {
+  return planes.length > 0 && planes.every((p) => p.bitDepth === 16 && p.maxSample < 4096);
 }
 
 function checkStackConsistency(key: string, planes: CheckedPlane[]): void {
@@ -187,7 +206,7 @@ export async function importDataset(o: ImportOptions): Promise<ImportSummary> {
       progress('check', ++n, total);
     }
     checkStackConsistency(s.key, planes);
-    checked.push(planes);
+    checked.push(holdsTwelveBits(planes) ? planes.map((c) => ({ ...c, bitDepth: 12 as const })) : planes);
   }
   checkNotImported(ds, checked, plan);
 
