@@ -38,9 +38,9 @@ export function checkModelForSetup(card: ModelCard, setup: SetupOptics): SetupMa
   const pixelRatio = setup.pixelSizeUm / o.pixel_size_um;
   if (!(pixelRatio > 0) || !Number.isFinite(pixelRatio)) {
     problems.push(`the camera's pixel size (${setup.pixelSizeUm} um) is not a positive number`);
-  } else if (pixelRatio > MAX_PIXEL_RATIO || pixelRatio < 1 / MAX_PIXEL_RATIO) {
+  } else if (!bridgesPixelRatio(pixelRatio)) {
     problems.push(
-      `pixel size ${fmt(setup.pixelSizeUm)} um vs the model's ${fmt(o.pixel_size_um)} um (x${pixelRatio.toFixed(2)}, more than resampling should bridge: x${MAX_PIXEL_RATIO})`,
+      `pixel size ${formatOptic(setup.pixelSizeUm)} um vs the model's ${formatOptic(o.pixel_size_um)} um (x${pixelRatio.toFixed(2)}, more than resampling should bridge: x${MAX_PIXEL_RATIO})`,
     );
   }
   if (setup.na !== undefined && Math.abs(setup.na - o.na) > MAX_NA_DIFFERENCE + 1e-9) {
@@ -68,6 +68,12 @@ export function mismatchMessage(card: ModelCard, setup: SetupOptics, match: Setu
   return `model does not match this setup: ${card.id} (${card.optics.setup_id}, ${card.optics.magnification}x/${card.optics.na}) on ${setup.setupId}: ${match.problems.join('; ')}. Pick the model for this setup, or allow the mismatch explicitly`;
 }
 
-function fmt(v: number): string {
+/** Frames at `ratio` times the model's pixel size are within what resampling bridges (MAX_PIXEL_RATIO either way). */
+export function bridgesPixelRatio(ratio: number): boolean {
+  return ratio <= MAX_PIXEL_RATIO && ratio >= 1 / MAX_PIXEL_RATIO;
+}
+
+/** An optical figure as people write it (0.1725, not the float's 0.17250000000000001). */
+export function formatOptic(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }

@@ -4,6 +4,7 @@
  * gives it (default: the model's).
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { brightestSample } from '../dataset/codec';
 import type { Frame } from '../../hardware/types';
 
 export class ImageFileError extends Error {
@@ -82,8 +83,11 @@ export const DATA_BITS = [10, 12, 14, 16] as const;
  * model, trained on well-exposed frames, reads better too.
  */
 export function dataBitsOf(samples: Uint16Array): number {
-  let max = 0;
-  for (let i = 0; i < samples.length; i++) if (samples[i] > max) max = samples[i];
+  return bitsHolding(brightestSample(samples));
+}
+
+/** The fewest of DATA_BITS that hold this sample value. */
+function bitsHolding(max: number): number {
   return DATA_BITS.find((bits) => max < 2 ** bits) ?? 16;
 }
 
@@ -100,7 +104,7 @@ export async function dataBitsOfFile(path: string, pages: number): Promise<numbe
       const stats = await sharp(path, { failOn: 'error', page }).stats();
       for (const c of stats.channels) max = Math.max(max, c.max);
     }
-    return DATA_BITS.find((bits) => max < 2 ** bits) ?? 16;
+    return bitsHolding(max);
   } catch {
     return undefined; // each page then says what is wrong with it when it is read
   }

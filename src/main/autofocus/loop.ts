@@ -356,8 +356,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
   if (bracket) {
     s.progress(`Fallback search around ${bracket.here.z.toFixed(2)} um: ${fallbackReason}`);
     // The network's own reading at that plane checks a pair there, as after a reading near focus.
-    const reading = readingAt(s, bracket.here.z);
-    const refined = await refineAround(s, bracket.here, bracket.defocusUm, reading !== null, reading ?? undefined);
+    const refined = await refineAround(s, bracket.here, bracket.defocusUm, readingAt(s, bracket.here.z));
     if (refined.peakFound) {
       return finish(s, {
         outcome: 'focused',
@@ -396,7 +395,7 @@ async function runNet(s: RunState): Promise<RunTrace> {
 async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusCurvePoint): Promise<RunTrace> {
   s.progress('Refining: planes around the stage');
   const netMoves = netMoveCount(s);
-  const refined = await refineAround(s, here, d, true);
+  const refined = await refineAround(s, here, d, d);
   const finalZ = refined.zBestUm;
   const how =
     refined.how === 'pair'
@@ -472,7 +471,7 @@ async function searchBothSides(s: RunState, magnitudeUm: number): Promise<Refine
   if (!best || !(best.point.sharpness > standing.sharpness)) return null;
   const d = best.estimate.status === 'ok' ? best.estimate.defocusUm : null;
   if (d === null || Math.abs(d) > LOCAL_REFINE_MAX_UM) return null;
-  return refineAround(s, best.point, d, true);
+  return refineAround(s, best.point, d, d);
 }
 
 function netMoveCount(s: RunState): number {
@@ -535,15 +534,15 @@ async function probeAround(s: RunState): Promise<Reading | null> {
 }
 
 /**
- * The near-focus search of refine.ts from a plane already imaged, counted in the run (images, one move). `read`:
- * defocusUm is the network's reading at `here`, so a pair is checked against its reading at the second plane.
+ * The near-focus search of refine.ts from a plane already imaged, counted in the run (images, one move). `reading`:
+ * the network's reading at `here` (for a bracket, defocusUm is only a direction), against which a pair is checked with
+ * its reading at the second plane; null: no reading, no check.
  */
 async function refineAround(
   s: RunState,
   here: FocusCurvePoint,
   defocusUm: number,
-  read: boolean,
-  hereReadingUm?: number,
+  reading: number | null,
 ): Promise<RefineResult> {
   const { o } = s;
   const before = await o.devices.zStage.position();
@@ -552,18 +551,19 @@ async function refineAround(
     zStage: o.devices.zStage,
     here,
     defocusUm,
-    hereReadingUm,
+    hereReadingUm: reading ?? undefined,
     depthOfFieldUm: o.depthOfFieldUm,
     timeLimitMs: o.settings.fallbackTimeLimitMs,
     signal: o.signal,
     onFrame: planeCounter(s),
-    readMagnitude: !read
-      ? undefined
-      : async (frame) => {
-          const est = await o.estimate!(frame);
-          s.estimates.push({ zUm: await o.devices.zStage.position(), estimate: est });
-          return est.status === 'ok' ? est.defocusUm : null;
-        },
+    readMagnitude:
+      reading === null
+        ? undefined
+        : async (frame) => {
+            const est = await o.estimate!(frame);
+            s.estimates.push({ zUm: await o.devices.zStage.position(), estimate: est });
+            return est.status === 'ok' ? est.defocusUm : null;
+          },
   });
   const finalZ = await safePosition(o.devices.zStage, refined.zBestUm);
   s.moves.push({ fromUm: before, toUm: finalZ, requestedUm: finalZ - before, clamped: false, by: 'fallback' });

@@ -36,6 +36,13 @@ export interface RawImage {
   bitDepth: 8 | 16;
 }
 
+/** The brightest sample (0 for no samples): how many bits a 16-bit file's counts really use. */
+export function brightestSample(data: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+  return max;
+}
+
 export function extFor(format: StoredFormat): string {
   return format === 'tiff' ? 'tif' : format === 'jpeg' ? 'jpg' : 'png';
 }

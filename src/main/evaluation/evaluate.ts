@@ -140,7 +140,8 @@ export async function collectPredictions(
   const stack: string[] = [];
   const skipped: string[] = [];
   let nImages = 0;
-  let pending: { data: Float32Array; labels: number[]; paths: string[]; stacks: string[] }[] = [];
+  // Frames whose patches wait for the next batch: the patches, how many, and the manifest row they share.
+  let pending: { data: Float32Array; n: number; row: ManifestRow }[] = [];
   let pendingCount = 0;
   let firstPatches: Float32Array | undefined;
 
@@ -154,11 +155,13 @@ export async function collectPredictions(
     }
     firstPatches ??= batch.slice();
     const out = await engine.predict(info.id, batch, pendingCount, { transfer: true });
-    pending.forEach((p) => {
-      truth.push(...p.labels);
-      image.push(...p.paths);
-      stack.push(...p.stacks);
-    });
+    for (const { n, row } of pending) {
+      for (let k = 0; k < n; k++) {
+        truth.push(row.defocus_um);
+        image.push(row.path);
+        stack.push(row.stack_id);
+      }
+    }
     predicted.push(...out);
     pending = [];
     pendingCount = 0;
@@ -174,12 +177,7 @@ export async function collectPredictions(
         throw new Error(
           `${frame.width}x${frame.height} at the model's pixel size holds no full ${spec.width}x${spec.height} patch`,
         );
-      pending.push({
-        data: patches.data,
-        labels: new Array(patches.n).fill(row.defocus_um),
-        paths: new Array(patches.n).fill(row.path),
-        stacks: new Array(patches.n).fill(row.stack_id),
-      });
+      pending.push({ data: patches.data, n: patches.n, row });
       pendingCount += patches.n;
       nImages++;
     } catch (err) {

@@ -6,7 +6,7 @@
  */
 import type { Frame } from '../../hardware/types';
 import type { ModelCard } from '../../shared/model-card';
-import { mirrorPadRaster, resampleRaster, type Raster } from './resample';
+import { centredMargin, mirrorPadRaster, resampleRaster, type Raster } from './resample';
 
 export type { Raster } from './resample';
 
@@ -156,8 +156,8 @@ async function padToOnePatch(prepared: PreparedFrame): Promise<PreparedFrame> {
     ...prepared,
     image: padded,
     padding: {
-      left: Math.floor((width - image.width) / 2),
-      top: Math.floor((height - image.height) / 2),
+      left: centredMargin(width, image.width),
+      top: centredMargin(height, image.height),
       innerWidth: image.width,
       innerHeight: image.height,
       coverage: (image.width * image.height) / (width * height),

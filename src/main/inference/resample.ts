@@ -39,8 +39,8 @@ export async function mirrorPadRaster(src: Raster, outWidth: number, outHeight: 
       `a mirror pad reaches at most twice the size: ${src.width}x${src.height} to ${outWidth}x${outHeight}`,
     );
   }
-  const left = Math.floor((outWidth - src.width) / 2);
-  const top = Math.floor((outHeight - src.height) / 2);
+  const left = centredMargin(outWidth, src.width);
+  const top = centredMargin(outHeight, src.height);
   return throughSharp(src, outWidth, outHeight, 'padding', (image) =>
     image.extend({
       left,
@@ -50,6 +50,11 @@ export async function mirrorPadRaster(src: Raster, outWidth: number, outHeight: 
       extendWith: 'mirror',
     }),
   );
+}
+
+/** The margin before a span of `inner` px centred in `outer` px (the rest goes after it). */
+export function centredMargin(outer: number, inner: number): number {
+  return Math.floor((outer - inner) / 2);
 }
 
 /** One sharp operation on a raster, keeping its channels and bit depth, checked to give the size asked for. */

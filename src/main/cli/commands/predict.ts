@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Estimate, RegionMap } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
-import { MAX_PIXEL_RATIO } from '../../autofocus/compat';
+import { bridgesPixelRatio, formatOptic } from '../../autofocus/compat';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
 import { DATA_BITS, dataBitsOfFile, imagePages, readImageFrame } from '../../autofocus/image-file';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
@@ -50,8 +50,7 @@ async function chooseModel(
 
 /** Images of this pixel size are within what resampling bridges for the model. */
 function suits(card: ModelCard, pixelSizeUm: number): boolean {
-  const ratio = pixelSizeUm / card.optics.pixel_size_um;
-  return ratio <= MAX_PIXEL_RATIO && ratio >= 1 / MAX_PIXEL_RATIO;
+  return bridgesPixelRatio(pixelSizeUm / card.optics.pixel_size_um);
 }
 
 /**
@@ -137,9 +136,9 @@ export function registerPredict(program: Command): void {
         throw new CliError(`--pixel-size must be a positive number of um per pixel, not ${opts.pixelSize}`, 2);
       }
       const ratio = pixelSizeUm / card.optics.pixel_size_um;
-      if (!opts.allowMismatch && (ratio > MAX_PIXEL_RATIO || ratio < 1 / MAX_PIXEL_RATIO)) {
+      if (!opts.allowMismatch && !suits(card, pixelSizeUm)) {
         throw new CliError(
-          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${umPerPx(card.optics.pixel_size_um)} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
+          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${formatOptic(card.optics.pixel_size_um)} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
           2,
         );
       }
@@ -157,7 +156,7 @@ export function registerPredict(program: Command): void {
         const predictor = new OnnxPredictor(engine, await engine.load(modelRef));
         if (!opts.json) {
           process.stdout.write(
-            `model ${card.id} (${card.optics.setup_id}, ${umPerPx(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
+            `model ${card.id} (${card.optics.setup_id}, ${formatOptic(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
           );
         }
         for (const image of images) {
@@ -200,9 +199,4 @@ export function registerPredict(program: Command): void {
       // Each unreadable file already has its error line on stderr; the exit status says that some failed.
       if (failed > 0) process.exitCode = 1;
     });
-}
-
-/** A card's pixel size as people write it (0.1725, not the float's 0.17250000000000001). */
-function umPerPx(value: number): string {
-  return String(Number(value.toPrecision(6)));
 }

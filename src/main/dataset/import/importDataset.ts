@@ -10,7 +10,15 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { FocusFit, ImportProgress, QcFlag, QcVerdict, SharpnessMetric, Sharpness } from '../../../shared/dataset';
 import { sharpnessOf } from '../../focus/metrics';
-import { decodeImage, DEFAULT_ENCODE, encodeRaw, extFor, probeImage, type StoredFormat } from '../codec';
+import {
+  brightestSample,
+  decodeImage,
+  DEFAULT_ENCODE,
+  encodeRaw,
+  extFor,
+  probeImage,
+  type StoredFormat,
+} from '../codec';
 import { withDurableCommits, type Dataset } from '../db';
 import { DatasetError, fsError, sqliteError } from '../errors';
 import { ImageStore, sha256, type FileOps } from '../imageStore';
@@ -111,15 +119,9 @@ async function checkPlane(p: PlannedPlane): Promise<CheckedPlane> {
     height: raw.height,
     channels: raw.channels,
     bitDepth: raw.bitDepth,
-    maxSample: maxOf(raw.data),
+    maxSample: brightestSample(raw.data),
     sharpness: sharpnessOf(raw, raw.width * raw.height > 2_000_000 ? 2 : 1),
   };
-}
-
-function maxOf(data: ArrayLike<number>): number {
-  let max = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
-  return max;
 }
 
 /**
