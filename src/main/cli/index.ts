@@ -8,6 +8,15 @@ import { CliError, describeError } from './context';
 
 const require = createRequire(import.meta.url);
 
+// A reader that closed the pipe (`| head`, a pager that quit) wants no more output: end quietly, as Unix tools
+// do on SIGPIPE, instead of an unhandled EPIPE trace. Datasets are written in transactions, so nothing is half-written.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const { version } = require(join(appRoot(), 'package.json')) as { version: string };
   const program = buildProgram(version);
