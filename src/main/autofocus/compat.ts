@@ -68,9 +68,19 @@ export function mismatchMessage(card: ModelCard, setup: SetupOptics, match: Setu
   return `model does not match this setup: ${card.id} (${card.optics.setup_id}, ${card.optics.magnification}x/${card.optics.na}) on ${setup.setupId}: ${match.problems.join('; ')}. Pick the model for this setup, or allow the mismatch explicitly`;
 }
 
-/** Frames at `ratio` times the model's pixel size are within what resampling bridges (MAX_PIXEL_RATIO either way). */
-export function bridgesPixelRatio(ratio: number): boolean {
-  return ratio <= MAX_PIXEL_RATIO && ratio >= 1 / MAX_PIXEL_RATIO;
+/**
+ * Largest pixel-size ratio (either way) `predict` resamples image files across. Measured on rendered held-out stacks
+ * box-downsampled to emulate coarser cameras behind the same objective (docs/training.md, "Other cameras' pixel
+ * sizes"): resampled to the model's pixel size, 3.8x coarser frames (20x) and 4x (40x) kept their wrong-side rate
+ * within 2 points of the camera the model was made for, while the same frames read unresampled doubled it. What
+ * resampling cannot bridge is another objective, which a file's pixel size does not tell: the autofocus, which knows
+ * its setup's NA and magnification, keeps MAX_PIXEL_RATIO.
+ */
+export const PREDICT_MAX_PIXEL_RATIO = 4;
+
+/** Frames at `ratio` times the model's pixel size are within what resampling bridges (`max` either way). */
+export function bridgesPixelRatio(ratio: number, max: number = MAX_PIXEL_RATIO): boolean {
+  return ratio <= max && ratio >= 1 / max;
 }
 
 /** An optical figure as people write it (0.1725, not the float's 0.17250000000000001). */

@@ -15,8 +15,11 @@ describe('the model for a pixel size', () => {
     expect(nearestForPixelSize(shipped, 0.055)).toBe('ldse-net-40x');
     expect(nearestForPixelSize(shipped, 0.07)).toBe('ldse-net-40x');
     expect(nearestForPixelSize(shipped, 0.2)).toBe('ldse-net-20x');
-    // 10x images suit neither: the nearest, whose mismatch predict then reports
+    // a 10x camera's 0.65 um is within the x4 resampling bridges for the 20x model
     expect(nearestForPixelSize(shipped, 0.65)).toBe('ldse-net-20x');
+    // 2 um suits neither: the nearest, whose mismatch predict then reports
+    expect(nearestForPixelSize(shipped, 2)).toBe('ldse-net-20x');
+    expect(nearestForPixelSize(shipped, 0.005)).toBe('ldse-net-40x');
   });
 
   it('among models that suit the images, a signed LDSE-NET before a baseline or a magnitude model', () => {

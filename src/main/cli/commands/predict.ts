@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Estimate, RegionMap } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
-import { bridgesPixelRatio, formatOptic } from '../../autofocus/compat';
+import { bridgesPixelRatio, formatOptic, PREDICT_MAX_PIXEL_RATIO } from '../../autofocus/compat';
+import { fileCalibration, type FileCalibration } from '../../autofocus/file-calibration';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
 import { DATA_BITS, dataBitsOfFile, imagePages, readImageFrame } from '../../autofocus/image-file';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
@@ -21,7 +22,7 @@ interface PredictOptions {
 }
 
 /**
- * The model: --model; else, for images of a given pixel size, the saved autofocus model if it suits them, else the
+ * The model: --model; else, for images of a known pixel size (--pixel-size, or the file's own calibration), the saved autofocus model if it suits them, else the
  * model made for the nearest pixel size (so `--pixel-size 0.055` reads 40x images with the 40x model instead of
  * refusing them for the 20x one); else the saved setting, else the registry's (ldse-net-20x first).
  */
@@ -50,7 +51,7 @@ async function chooseModel(
 
 /** Images of this pixel size are within what resampling bridges for the model. */
 function suits(card: ModelCard, pixelSizeUm: number): boolean {
-  return bridgesPixelRatio(pixelSizeUm / card.optics.pixel_size_um);
+  return bridgesPixelRatio(pixelSizeUm / card.optics.pixel_size_um, PREDICT_MAX_PIXEL_RATIO);
 }
 
 /**
@@ -74,6 +75,22 @@ export function nearestForPixelSize(
       a.id.localeCompare(b.id),
   );
   return sorted[0]?.id ?? null;
+}
+
+/** Where an image's pixel size comes from: --pixel-size, else the file's calibration, else the model's own. */
+function pixelScale(
+  card: ModelCard,
+  givenPixelUm: number | undefined,
+  calibration: FileCalibration | undefined,
+): { pixelSizeUm: number; from: string } {
+  if (givenPixelUm !== undefined) return { pixelSizeUm: givenPixelUm, from: '--pixel-size' };
+  if (calibration) return { pixelSizeUm: calibration.pixelSizeUm, from: calibration.source };
+  return { pixelSizeUm: card.optics.pixel_size_um, from: 'model' };
+}
+
+function pixelMismatch(card: ModelCard, pixelSizeUm: number): string {
+  const ratio = pixelSizeUm / card.optics.pixel_size_um;
+  return `pixel size ${formatOptic(pixelSizeUm)} um vs the model's ${formatOptic(card.optics.pixel_size_um)} um (x${ratio.toFixed(2)}, beyond the x${PREDICT_MAX_PIXEL_RATIO} resampling bridges); pick a model for this magnification or pass --allow-mismatch`;
 }
 
 function regionText(regions: RegionMap): string[] {
@@ -115,32 +132,30 @@ export function registerPredict(program: Command): void {
       '--model <id|path>',
       'model id or path to its .onnx / card .json (default: with --pixel-size the model for the nearest pixel size, unless the saved setting suits it; else the saved setting, else ldse-net-20x)',
     )
-    .option('--pixel-size <um>', "um per pixel of the images (default: the model's)")
+    .option(
+      '--pixel-size <um>',
+      "um per pixel of the images (default: the file's own calibration, as OME-TIFF, ImageJ and Micro-Manager write it; else the model's)",
+    )
     .option('--max-patches <n>', 'most tiles inferred per image (default 16)')
     .option(
       '--bit-depth <bits>',
       'bits the samples of 16-bit images use: 10, 12, 14 or 16 (default: from the brightest sample of each image, since 12-bit cameras store counts up to 4095 in 16-bit files)',
     )
-    .option('--allow-mismatch', "predict even when the pixel size is too far from the model's")
+    .option(
+      '--allow-mismatch',
+      `predict even when the pixel size is more than x${PREDICT_MAX_PIXEL_RATIO} from the model's`,
+    )
     .option('--json', 'one JSON object per line')
     .action(async (images: string[], opts: PredictOptions) => {
       const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
-      const modelRef = await chooseModel(
-        registry,
-        opts.model,
-        opts.pixelSize === undefined ? undefined : Number(opts.pixelSize),
-      );
-      const card = await readModelCard(await registry.resolve(modelRef));
-      const pixelSizeUm = opts.pixelSize === undefined ? card.optics.pixel_size_um : Number(opts.pixelSize);
-      if (!(pixelSizeUm > 0) || !Number.isFinite(pixelSizeUm)) {
+      const givenPixelUm = opts.pixelSize === undefined ? undefined : Number(opts.pixelSize);
+      if (givenPixelUm !== undefined && !(givenPixelUm > 0 && Number.isFinite(givenPixelUm))) {
         throw new CliError(`--pixel-size must be a positive number of um per pixel, not ${opts.pixelSize}`, 2);
       }
-      const ratio = pixelSizeUm / card.optics.pixel_size_um;
-      if (!opts.allowMismatch && !suits(card, pixelSizeUm)) {
-        throw new CliError(
-          `model does not match these images: pixel size ${pixelSizeUm} um vs the model's ${formatOptic(card.optics.pixel_size_um)} um (x${ratio.toFixed(2)}); pick a model for this magnification or pass --allow-mismatch`,
-          2,
-        );
+      const defaultRef = await chooseModel(registry, opts.model, givenPixelUm);
+      const defaultCard = await readModelCard(await registry.resolve(defaultRef));
+      if (givenPixelUm !== undefined && !opts.allowMismatch && !suits(defaultCard, givenPixelUm)) {
+        throw new CliError(`model does not match these images: ${pixelMismatch(defaultCard, givenPixelUm)}`, 2);
       }
       const maxPatches =
         opts.maxPatches === undefined ? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches : Number(opts.maxPatches);
@@ -151,15 +166,42 @@ export function registerPredict(program: Command): void {
         throw new CliError(`--bit-depth must be one of ${DATA_BITS.join(', ')}, not ${opts.bitDepth}`, 2);
       }
       const engine = await InferenceEngine.create({ registry });
-      let failed = 0;
-      try {
-        const predictor = new OnnxPredictor(engine, await engine.load(modelRef));
-        if (!opts.json) {
-          process.stdout.write(
-            `model ${card.id} (${card.optics.setup_id}, ${formatOptic(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${pixelSizeUm} um/px\n`,
+      const loaded = new Map<string, Promise<{ predictor: OnnxPredictor; card: ModelCard }>>();
+      const predictorFor = (ref: string) => {
+        if (!loaded.has(ref)) {
+          loaded.set(
+            ref,
+            (async () => ({
+              predictor: new OnnxPredictor(engine, await engine.load(ref)),
+              card: await readModelCard(await registry.resolve(ref)),
+            }))(),
           );
         }
+        return loaded.get(ref)!;
+      };
+      let failed = 0;
+      let lastHead = '';
+      try {
         for (const image of images) {
+          // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it; the
+          // model is then the one for that pixel size, unless --model names one.
+          const calibration = givenPixelUm === undefined ? await fileCalibration(resolve(image)) : undefined;
+          const ref =
+            opts.model || !calibration ? defaultRef : await chooseModel(registry, undefined, calibration.pixelSizeUm);
+          const { predictor, card } = await predictorFor(ref);
+          const scale = pixelScale(card, givenPixelUm, calibration);
+          if (!opts.allowMismatch && !suits(card, scale.pixelSizeUm)) {
+            failed++;
+            process.stderr.write(
+              `focus-station predict: ${image}: model does not match this image: ${pixelMismatch(card, scale.pixelSizeUm)} (pixel size from ${scale.from})\n`,
+            );
+            continue;
+          }
+          if (!opts.json) {
+            const head = `model ${card.id} (${card.optics.setup_id}, ${formatOptic(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${formatOptic(scale.pixelSizeUm)} um/px (${scale.from})\n`;
+            if (head !== lastHead) process.stdout.write(head);
+            lastHead = head;
+          }
           // A multi-page TIFF is a z-stack: one estimate (one JSON line, with "page") per page.
           const pages = await imagePages(resolve(image));
           const bits = dataBits ?? (pages > 1 ? await dataBitsOfFile(resolve(image), pages) : undefined);
@@ -167,9 +209,11 @@ export function registerPredict(program: Command): void {
             const name = pages > 1 ? `${image} page ${page + 1}/${pages}` : image;
             let estimate: Estimate;
             try {
-              estimate = await estimateFrame(await readImageFrame(resolve(image), pixelSizeUm, bits, page), predictor, {
-                maxPatches,
-              });
+              estimate = await estimateFrame(
+                await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page),
+                predictor,
+                { maxPatches },
+              );
             } catch (err) {
               failed++;
               process.stderr.write(
@@ -178,7 +222,12 @@ export function registerPredict(program: Command): void {
               continue;
             }
             if (opts.json) {
-              const line = jsonLine(image, estimate, card.output.target);
+              const line = {
+                ...jsonLine(image, estimate, card.output.target),
+                // as people write it: 0.325, not 1 / XResolution's 0.32499999999999996
+                pixel_size_um: Number(scale.pixelSizeUm.toPrecision(6)),
+                pixel_size_from: scale.from,
+              };
               printJson(pages > 1 ? { ...line, page, pages } : line);
               continue;
             }
