@@ -120,7 +120,8 @@ def _named(slides: list, export_dir: str) -> list:
     return sorted({names.get(str(s), str(s)) for s in slides})
 
 
-def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sha256: str, size: int) -> dict:
+def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sha256: str, size: int,
+               camera: str = "colour") -> dict:
     best = state.get("best_metrics") or {}
     training = state["training"]
     dataset = state["dataset"]
@@ -140,7 +141,7 @@ def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sh
         "input": {"name": INPUT_NAME, "layout": "NCHW", "dtype": "float32", "channels": ["R", "G", "B"],
                   "height": size_px, "width": size_px,
                   "mean": [float(v) for v in state["normalisation"]["mean"]],
-                  "std": [float(v) for v in state["normalisation"]["std"]]},
+                  "std": [float(v) for v in state["normalisation"]["std"]], "camera": camera},
         "output": {"name": OUTPUT_NAME, "shape": [-1, 1], "unit": "um", "convention": CONVENTION,
                    "target": state.get("target", "signed")},
         "optics": optics,
@@ -170,7 +171,7 @@ def _number(value: float):
 
 
 def write_pair(model: torch.nn.Module, state: dict, out_dir: str, model_id: str, name: Optional[str],
-               optics: dict) -> dict:
+               optics: dict, camera: str = "colour") -> dict:
     """Both files are written under temporary names and checked first; the .onnx is renamed into place,
     then the card (the commit point): if the card cannot be placed, the new .onnx is removed again."""
     os.makedirs(out_dir, exist_ok=True)
@@ -182,7 +183,7 @@ def write_pair(model: torch.nn.Module, state: dict, out_dir: str, model_id: str,
         export_onnx(model, state["input_size"], tmp_onnx)
         check_onnx(tmp_onnx, state["input_size"])
         size = os.path.getsize(tmp_onnx)
-        card = build_card(state, model_id, name, optics, sha256_of(tmp_onnx), size)
+        card = build_card(state, model_id, name, optics, sha256_of(tmp_onnx), size, camera)
         with open(tmp_card, "w", encoding="utf-8") as handle:
             json.dump(card, handle, indent=2)
             handle.write("\n")
@@ -209,6 +210,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--setup-json", default=None,
                         help="JSON file or text overriding optics (setup_id|id, magnification, na, "
                              "immersion_index, pixel_size_um); default: the training export's setup")
+    parser.add_argument("--camera", choices=("colour", "monochrome"), default="colour",
+                        help="the camera the model is made for (card input.camera): 'monochrome' for a model trained "
+                             "on monochrome frames (--greyscale-p 1), which predict then uses for greyscale images")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     return parser.parse_args(argv)
 
@@ -222,7 +226,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not state.get("history"):
             raise TrainingError("checkpoint_untrained", f"{args.checkpoint} has no finished epoch")
         optics = build_optics(state, read_setup_override(args.setup_json))
-        card = write_pair(load_model(state), state, os.path.abspath(args.out), args.id, args.name, optics)
+        card = write_pair(load_model(state), state, os.path.abspath(args.out), args.id, args.name, optics,
+                          args.camera)
     except TrainingError as error:
         sys.stderr.write(f"error: {error.message}\n")
         if args.json:

@@ -24,6 +24,12 @@ export const modelCardInputSchema = z.object({
   width: z.number().int().positive(),
   mean: rgbTriple,
   std: z.tuple([positive, positive, positive]),
+  /**
+   * The camera the model is made for: colour frames, or monochrome ones (grey replicated to R, G and B). A colour
+   * model reads the side of focus partly from how stain colour and phase contrast combine, which one grey channel
+   * mixes, so monochrome frames get a model trained on them where there is one (`predict`).
+   */
+  camera: z.enum(['colour', 'monochrome']).default('colour'),
 });
 
 export const modelCardOutputSchema = z.object({

@@ -42,6 +42,7 @@ def test_card_follows_the_format(exported):
     assert card["opset"] <= 17 and card["parameters"] > 0
     assert card["input"]["name"] == "patch" and card["input"]["layout"] == "NCHW"
     assert card["input"]["channels"] == ["R", "G", "B"] and card["input"]["height"] == 32
+    assert card["input"]["camera"] == "colour"
     assert len(card["input"]["mean"]) == 3 and all(s > 0 for s in card["input"]["std"])
     assert card["output"] == {"name": "defocus_um", "shape": [-1, 1], "unit": "um",
                               "convention": "d = z - z_focus; +z moves the objective away from the sample; "
@@ -106,6 +107,14 @@ def test_setup_override_and_name(trained_run, tmp_path):
         card = json.load(handle)
     assert card["optics"]["setup_id"] == "40x" and card["optics"]["pixel_size_um"] == 0.08625
     assert card["name"] == "LDSE-NET 40x/0.95"
+
+
+def test_card_for_a_monochrome_camera(trained_run, tmp_path):
+    out = str(tmp_path / "m")
+    best = os.path.join(trained_run, ckpt.BEST)
+    assert export.main(["--checkpoint", best, "--out", out, "--id", "ldse-net-20x-mono", "--camera", "monochrome"]) == 0
+    with open(os.path.join(out, "ldse-net-20x-mono.json")) as handle:
+        assert json.load(handle)["input"]["camera"] == "monochrome"
 
 
 @pytest.mark.parametrize("args,code_fragment", [

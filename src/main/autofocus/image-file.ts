@@ -60,6 +60,24 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   };
 }
 
+/** Samples (of 255 or 65535) by which a grey pixel's R, G and B may differ after JPEG's colour round trip. */
+const GREY_TOLERANCE = { 8: 2, 16: 2 * 257 } as const;
+
+/**
+ * A monochrome camera's frame: one channel, or three equal ones (a grey image saved as RGB, as many viewers and
+ * JPEG writers do). Such a frame carries none of the colour a colour model reads the side from, so `predict` reads
+ * it with a model made for monochrome cameras where there is one.
+ */
+export function isMonochrome(frame: Pick<Frame, 'channels' | 'bitDepth' | 'data'>): boolean {
+  if (frame.channels === 1) return true;
+  const tolerance = GREY_TOLERANCE[frame.bitDepth === 16 ? 16 : 8];
+  const d = frame.data;
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    if (Math.abs(d[i] - d[i + 1]) > tolerance || Math.abs(d[i + 1] - d[i + 2]) > tolerance) return false;
+  }
+  return true;
+}
+
 /**
  * Pages of an image file: a multi-page TIFF holds a whole z-stack (ImageJ, Micro-Manager, our OME-TIFF export), each
  * page one plane; other files have one. An unreadable file says so when its first page is read.

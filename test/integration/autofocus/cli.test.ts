@@ -24,10 +24,13 @@ const MEAN_NET = path.join(__dirname, '..', '..', 'fixtures', 'models', 'mean-ne
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env,
+      env: { ...env, ...extraEnv },
       timeout: 240_000,
       maxBuffer: 1 << 24,
     });
@@ -188,6 +191,36 @@ describe('focus-station predict on files that record their pixel size', () => {
     expect(r.stderr).toMatch(
       /calibrated-2um\.tif: model does not match this image: pixel size 2 um .*\(pixel size from ImageJ\)/,
     );
+  });
+});
+
+describe('focus-station predict with a model made for monochrome cameras', () => {
+  it('reads monochrome images with it and colour images with the colour model', async () => {
+    // A user's retrained model: here the shipped 20x network under a card that says "monochrome".
+    const data = path.join(dir, 'data-mono');
+    const models = path.join(data, 'models');
+    fs.mkdirSync(models, { recursive: true });
+    const shipped = path.join(__dirname, '..', '..', '..', 'resources', 'models');
+    const card = JSON.parse(fs.readFileSync(path.join(shipped, 'ldse-net-20x.json'), 'utf8'));
+    card.id = 'ldse-net-20x-mono';
+    card.file = 'ldse-net-20x-mono.onnx';
+    card.input.camera = 'monochrome';
+    fs.writeFileSync(path.join(models, 'ldse-net-20x-mono.json'), JSON.stringify(card));
+    fs.copyFileSync(path.join(shipped, 'ldse-net-20x.onnx'), path.join(models, 'ldse-net-20x-mono.onnx'));
+    const r = await cli(['predict', path.join(dir, 'grey.png'), path.join(dir, 'deep16.png'), '--json'], {
+      FOCUS_STATION_DATA_DIR: data,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.model)).toEqual(['ldse-net-20x-mono', 'ldse-net-20x']);
+    // --model still decides
+    const given = await cli(['predict', path.join(dir, 'grey.png'), '--model', 'ldse-net-20x', '--json'], {
+      FOCUS_STATION_DATA_DIR: data,
+    });
+    expect(JSON.parse(given.stdout.trim()).model).toBe('ldse-net-20x');
   });
 });
 

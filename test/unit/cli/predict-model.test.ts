@@ -3,9 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { nearestForPixelSize } from '../../../src/main/cli/commands/predict';
 import type { ModelCard } from '../../../src/shared/model-card';
 
-const entry = (id: string, pixelSizeUm: number, architecture = 'ldse-net', target = 'signed') => ({
+const entry = (id: string, pixelSizeUm: number, architecture = 'ldse-net', target = 'signed', camera = 'colour') => ({
   id,
-  card: { architecture, output: { target }, optics: { pixel_size_um: pixelSizeUm } } as unknown as ModelCard,
+  card: {
+    architecture,
+    input: { camera },
+    output: { target },
+    optics: { pixel_size_um: pixelSizeUm },
+  } as unknown as ModelCard,
 });
 
 describe('the model for a pixel size', () => {
@@ -32,5 +37,16 @@ describe('the model for a pixel size', () => {
     expect(nearestForPixelSize([pool[0], pool[1]], 0.1725)).toBe('ldse-net-20x-magnitude');
     expect(nearestForPixelSize([], 0.1725)).toBeNull();
     expect(nearestForPixelSize([{ id: 'broken', card: undefined }], 0.1725)).toBeNull();
+  });
+
+  it('monochrome images: a model made for a monochrome camera, where one suits them, before the nearest pixel size', () => {
+    const pool = [...shipped, entry('ldse-net-20x-mono', 0.1725, 'ldse-net', 'signed', 'monochrome')];
+    expect(nearestForPixelSize(pool, 0.1725, 'monochrome')).toBe('ldse-net-20x-mono');
+    expect(nearestForPixelSize(pool, 0.1725, 'colour')).toBe('ldse-net-20x');
+    // 0.07 um/px: the 20x monochrome model (x2.5) suits too, and its camera matters more than the pixel size
+    expect(nearestForPixelSize(pool, 0.07, 'monochrome')).toBe('ldse-net-20x-mono');
+    expect(nearestForPixelSize(pool, 0.07, 'colour')).toBe('ldse-net-40x');
+    // 0.03 um/px suits only the 40x model (x1.8; the 20x ones are x5.75 away): colour or not, it reads them
+    expect(nearestForPixelSize(pool, 0.03, 'monochrome')).toBe('ldse-net-40x');
   });
 });

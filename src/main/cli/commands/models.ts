@@ -34,7 +34,7 @@ export function registerModels(program: Command): void {
           `${c.name} (${c.id}, ${c.architecture})`,
           `file: ${detail.path} (${(c.size_bytes / 1024).toFixed(0)} KB, sha256 ${c.sha256.slice(0, 12)}…)`,
           `optics: ${c.optics.setup_id} ${c.optics.magnification}x/NA ${c.optics.na}, ${c.optics.pixel_size_um} um/px`,
-          `input: ${c.input.channels.join('')} ${c.input.height}x${c.input.width}; output ${c.output.unit}: ${c.output.convention}`,
+          `input: ${c.input.channels.join('')} ${c.input.height}x${c.input.width}, ${c.input.camera} camera; output ${c.output.unit}: ${c.output.convention}`,
           `training: ${JSON.stringify(c.training)}`,
           `metrics: ${JSON.stringify(c.metrics)}`,
         ].join('\n') + '\n',

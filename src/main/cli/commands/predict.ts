@@ -6,7 +6,8 @@ import type { ModelCard } from '../../../shared/model-card';
 import { bridgesPixelRatio, formatOptic, PREDICT_MAX_PIXEL_RATIO } from '../../autofocus/compat';
 import { fileCalibration, type FileCalibration } from '../../autofocus/file-calibration';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
-import { DATA_BITS, dataBitsOfFile, imagePages, readImageFrame } from '../../autofocus/image-file';
+import { DATA_BITS, dataBitsOfFile, imagePages, isMonochrome, readImageFrame } from '../../autofocus/image-file';
+import type { Frame } from '../../../hardware/types';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
 import { InferenceEngine, ModelRegistry, readModelCard, type ModelEntry } from '../../inference';
 import { dataDir, shippedModelsDir, userModelsDir } from '../../paths';
@@ -22,31 +23,44 @@ interface PredictOptions {
 }
 
 /**
- * The model: --model; else, for images of a known pixel size (--pixel-size, or the file's own calibration), the saved autofocus model if it suits them, else the
- * model made for the nearest pixel size (so `--pixel-size 0.055` reads 40x images with the 40x model instead of
- * refusing them for the 20x one); else the saved setting, else the registry's (ldse-net-20x first).
+ * The model: --model; else, for images of a known pixel size (--pixel-size, or the file's own calibration), the saved
+ * autofocus model if it suits them and their camera, else the model made for the nearest pixel size (so
+ * `--pixel-size 0.055` reads 40x images with the 40x model instead of refusing them for the 20x one); else the saved
+ * setting, else the registry's (ldse-net-20x first). Monochrome images go to a model made for a monochrome camera
+ * where one suits them (card input.camera).
  */
 async function chooseModel(
   registry: ModelRegistry,
   requested: string | undefined,
   pixelSizeUm: number | undefined,
+  camera: Camera = 'colour',
 ): Promise<string> {
   if (requested) return requested;
   const saved = (await loadSettings(settingsPath(dataDir()))).settings.model;
   const valid = (await registry.list({ verifyFiles: false })).filter((e) => e.valid && e.card);
   if (pixelSizeUm !== undefined && Number.isFinite(pixelSizeUm) && pixelSizeUm > 0) {
     const savedEntry = valid.find((e) => e.id === saved);
-    if (savedEntry && suits(savedEntry.card!, pixelSizeUm)) return savedEntry.id;
-    const nearest = nearestForPixelSize(valid, pixelSizeUm);
+    if (savedEntry && suits(savedEntry.card!, pixelSizeUm) && cameraOf(savedEntry.card!) === camera) {
+      return savedEntry.id;
+    }
+    const nearest = nearestForPixelSize(valid, pixelSizeUm, camera);
     if (nearest) return nearest;
   }
   if (saved) return saved;
-  const rank = (id: string, card: ModelCard) => (id === 'ldse-net-20x' ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+  const rank = (id: string, card: ModelCard) =>
+    (cameraOf(card) === camera ? 0 : 3) + (id === 'ldse-net-20x' ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
   valid.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
   if (!valid.length) {
     throw new CliError(`no model found in ${registry.dirs.join(', ')}: pass --model <id|path to .onnx or card>`, 2);
   }
   return valid[0].id;
+}
+
+type Camera = ModelCard['input']['camera'];
+
+/** The camera a model is made for; cards written before the field existed are colour models. */
+function cameraOf(card: ModelCard): Camera {
+  return card.input?.camera ?? 'colour';
 }
 
 /** Images of this pixel size are within what resampling bridges for the model. */
@@ -56,11 +70,13 @@ function suits(card: ModelCard, pixelSizeUm: number): boolean {
 
 /**
  * The model for images of this pixel size: among those it suits, a signed LDSE-NET before other architectures and
- * magnitude models, then the nearest pixel size; when it suits none, the nearest (its mismatch is then reported).
+ * magnitude models, then one made for the images' camera, then the nearest pixel size; when it suits none, the
+ * nearest (its mismatch is then reported).
  */
 export function nearestForPixelSize(
   entries: ReadonlyArray<Pick<ModelEntry, 'id' | 'card'>>,
   pixelSizeUm: number,
+  camera: Camera = 'colour',
 ): string | null {
   const distance = (card: ModelCard) => Math.abs(Math.log(pixelSizeUm / card.optics.pixel_size_um));
   const kind = (card: ModelCard) =>
@@ -71,6 +87,7 @@ export function nearestForPixelSize(
   const sorted = [...pool].sort(
     (a, b) =>
       (suited.length ? kind(a.card) - kind(b.card) : 0) ||
+      (suited.length ? Number(cameraOf(a.card) !== camera) - Number(cameraOf(b.card) !== camera) : 0) ||
       distance(a.card) - distance(b.card) ||
       a.id.localeCompare(b.id),
   );
@@ -179,15 +196,27 @@ export function registerPredict(program: Command): void {
         }
         return loaded.get(ref)!;
       };
+      const chosen = new Map<string, Promise<string>>();
+      const modelFor = (pixelSizeUm: number | undefined, camera: Camera) => {
+        const key = `${pixelSizeUm}|${camera}`;
+        if (!chosen.has(key)) chosen.set(key, chooseModel(registry, undefined, pixelSizeUm, camera));
+        return chosen.get(key)!;
+      };
       let failed = 0;
       let lastHead = '';
       try {
         for (const image of images) {
-          // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it; the
-          // model is then the one for that pixel size, unless --model names one.
+          // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it, and
+          // its camera (page 0 monochrome or colour): unless --model names one, the model is the one for both.
           const calibration = givenPixelUm === undefined ? await fileCalibration(resolve(image)) : undefined;
-          const ref =
-            opts.model || !calibration ? defaultRef : await chooseModel(registry, undefined, calibration.pixelSizeUm);
+          // A multi-page TIFF is a z-stack: one estimate (one JSON line, with "page") per page.
+          const pages = await imagePages(resolve(image));
+          const bits = dataBits ?? (pages > 1 ? await dataBitsOfFile(resolve(image), pages) : undefined);
+          const first: Frame | Error = await readImageFrame(resolve(image), 1, bits, 0).catch((err: unknown) =>
+            err instanceof Error ? err : new Error(String(err)),
+          );
+          const camera: Camera = first instanceof Error || !isMonochrome(first) ? 'colour' : 'monochrome';
+          const ref = opts.model ? defaultRef : await modelFor(givenPixelUm ?? calibration?.pixelSizeUm, camera);
           const { predictor, card } = await predictorFor(ref);
           const scale = pixelScale(card, givenPixelUm, calibration);
           if (!opts.allowMismatch && !suits(card, scale.pixelSizeUm)) {
@@ -202,18 +231,17 @@ export function registerPredict(program: Command): void {
             if (head !== lastHead) process.stdout.write(head);
             lastHead = head;
           }
-          // A multi-page TIFF is a z-stack: one estimate (one JSON line, with "page") per page.
-          const pages = await imagePages(resolve(image));
-          const bits = dataBits ?? (pages > 1 ? await dataBitsOfFile(resolve(image), pages) : undefined);
           for (let page = 0; page < pages; page++) {
             const name = pages > 1 ? `${image} page ${page + 1}/${pages}` : image;
             let estimate: Estimate;
             try {
-              estimate = await estimateFrame(
-                await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page),
-                predictor,
-                { maxPatches },
-              );
+              if (first instanceof Error && page === 0) throw first;
+              // page 0 was read to tell the camera; it gets its pixel size now
+              const frame =
+                page === 0 && !(first instanceof Error)
+                  ? { ...first, pixelSizeUm: scale.pixelSizeUm }
+                  : await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page);
+              estimate = await estimateFrame(frame, predictor, { maxPatches });
             } catch (err) {
               failed++;
               process.stderr.write(
