@@ -126,12 +126,18 @@ export class AutofocusService {
       const cardPath = await this.o.registry.resolve(ref);
       return { ref, card: await readModelCard(cardPath), cardPath };
     }
-    const setupId = this.o.hardware().setupId;
+    const hw = this.o.hardware();
+    const setupId = hw.setupId;
+    // A monochrome camera's frames go to a model made for them (card input.camera) before the setup's colour one:
+    // colour models read the side partly from stain colour (docs/training.md 3e).
+    const camera = hw.camera.info().channels === 1 ? 'monochrome' : 'colour';
     const entries = (await this.o.registry.list({ verifyFiles: false })).filter(
       (e) => e.valid && e.card && e.card.optics.setup_id === setupId,
     );
-    const rank = (id: string, arch: string) => (id === `ldse-net-${setupId}` ? 0 : arch === 'ldse-net' ? 1 : 2);
-    entries.sort((a, b) => rank(a.id, a.card!.architecture) - rank(b.id, b.card!.architecture));
+    const rank = (id: string, card: ModelCard) =>
+      (card.input.camera === camera ? 0 : 3) +
+      (id === `ldse-net-${setupId}` ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+    entries.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
     // Hash only as far as needed: the first candidate whose file matches its card wins.
     for (const e of entries) {
       try {

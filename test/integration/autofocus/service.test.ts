@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { VirtualMicroscope } from '../../../src/hardware/sim';
+import type { Camera } from '../../../src/hardware/types';
 import { AutofocusService } from '../../../src/main/autofocus/service';
 import type { DefocusPredictor } from '../../../src/main/autofocus/estimate';
 import type { Dataset } from '../../../src/main/dataset/db';
@@ -28,12 +29,17 @@ afterEach(async () => {
 });
 afterAll(() => engine?.close());
 
-function service(v: VirtualMicroscope, predictor?: DefocusPredictor, registryDirs: string[] = [FIXTURES]) {
+function service(
+  v: VirtualMicroscope,
+  predictor?: DefocusPredictor,
+  registryDirs: string[] = [FIXTURES],
+  camera: Camera = v.camera,
+) {
   const registry = new ModelRegistry(registryDirs);
   ds = newDataset('autofocus');
   const dataset = ds;
   return new AutofocusService({
-    hardware: () => hardwareOf(v),
+    hardware: () => ({ ...hardwareOf(v), camera }),
     registry,
     engine: async () => (engine ??= await InferenceEngine.create({ threads: 1, registry })),
     dataDir: tempDir('autofocus-data'),
@@ -138,6 +144,32 @@ describe('model and setup', () => {
     expect(row.model_id).toBe('mean-net');
     const model = ds!.db.prepare('SELECT id, setup_id FROM models').get() as { id: string; setup_id: string };
     expect(model).toEqual({ id: 'mean-net', setup_id: '20x' });
+  });
+
+  it('a monochrome camera gets the model made for monochrome cameras; a colour camera the colour one', async () => {
+    vm = await smallMicroscope(1.5);
+    const dir = tempDir('models');
+    for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
+    const card = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'mean-net.json'), 'utf8'));
+    card.id = 'mean-net-mono';
+    card.file = 'mean-net-mono.onnx';
+    card.input.camera = 'monochrome';
+    fs.writeFileSync(path.join(dir, 'mean-net-mono.json'), JSON.stringify(card));
+    fs.copyFileSync(path.join(FIXTURES, 'mean-net.onnx'), path.join(dir, 'mean-net-mono.onnx'));
+    expect((await service(vm, undefined, [dir]).resolveModel())?.ref).toBe('mean-net');
+    ds?.close();
+    const colour = vm.camera;
+    // The same camera as a monochrome one says it is (one channel); only its info matters for the choice.
+    const mono: Camera = {
+      open: () => colour.open(),
+      close: () => colour.close(),
+      isOpen: () => colour.isOpen(),
+      info: () => ({ ...colour.info(), channels: 1 }),
+      getExposureMs: () => colour.getExposureMs(),
+      setExposureMs: (ms) => colour.setExposureMs(ms),
+      snap: () => colour.snap(),
+    };
+    expect((await service(vm, undefined, [dir], mono).resolveModel())?.ref).toBe('mean-net-mono');
   });
 
   it('a 20x model on the 40x microscope: "model does not match this setup", nothing moves; the override allows it', async () => {
