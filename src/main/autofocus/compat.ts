@@ -87,3 +87,19 @@ export function bridgesPixelRatio(ratio: number, max: number = MAX_PIXEL_RATIO):
 export function formatOptic(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
+
+export type ModelCamera = ModelCard['input']['camera'];
+
+/** The camera a model is made for; cards written before the field existed (or partial ones) are colour models. */
+export function cameraOf(card: ModelCard): ModelCamera {
+  return card.input?.camera ?? 'colour';
+}
+
+/**
+ * Which of several models to prefer for frames of this camera (lower first): one made for the camera before any
+ * other (a colour model reads the side partly from stain colour: docs/training.md 3e), then `preferredId`, then
+ * other LDSE-NETs, then the baselines.
+ */
+export function preferenceRank(id: string, card: ModelCard, preferredId: string, camera: ModelCamera): number {
+  return (cameraOf(card) === camera ? 0 : 3) + (id === preferredId ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+}

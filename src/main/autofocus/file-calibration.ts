@@ -98,8 +98,7 @@ function rational(ifd: Record<string, unknown>, tag: string): number | undefined
 
 /** The calibration in a TIFF's first directory, or undefined (not a TIFF, or nothing trustworthy in it). */
 export function tiffCalibration(bytes: Buffer): FileCalibration | undefined {
-  const magic = bytes.subarray(0, 4).toString('latin1');
-  if (magic !== 'II*\0' && magic !== 'MM\0*') return undefined;
+  if (!isTiffSignature(bytes)) return undefined;
   let ifd: Record<string, unknown> | undefined;
   try {
     ifd = UTIF.decode(bytes)[0];
@@ -119,11 +118,23 @@ export function tiffCalibration(bytes: Buffer): FileCalibration | undefined {
 
 /** The calibration of an image file (TIFF only; other formats carry none a microscope writes). */
 export async function fileCalibration(path: string): Promise<FileCalibration | undefined> {
-  let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(path);
+    // The 4-byte signature first: PNGs and JPEGs (most files) are not read whole just to find they carry none.
+    const handle = await fsp.open(path, 'r');
+    const magic = Buffer.alloc(4);
+    try {
+      await handle.read(magic, 0, 4, 0);
+    } finally {
+      await handle.close();
+    }
+    if (!isTiffSignature(magic)) return undefined;
+    return tiffCalibration(await fsp.readFile(path));
   } catch {
     return undefined; // an unreadable file says so when its pixels are read
   }
-  return tiffCalibration(bytes);
+}
+
+function isTiffSignature(bytes: Buffer): boolean {
+  const magic = bytes.subarray(0, 4).toString('latin1');
+  return magic === 'II*\0' || magic === 'MM\0*';
 }

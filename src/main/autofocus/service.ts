@@ -20,7 +20,7 @@ import { depthOfFieldUm as cardDepthOfFieldUm } from '../evaluation/dof';
 import { InferenceError, type InferenceEngine, type ModelRegistry } from '../inference';
 import { checkFileAgainstCard, readModelCard } from '../inference/card-validation';
 import { logger } from '../log';
-import { checkModelForSetup, mismatchMessage, type SetupOptics } from './compat';
+import { checkModelForSetup, mismatchMessage, preferenceRank, type SetupOptics } from './compat';
 import { AutofocusError } from './errors';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from './estimate';
 import { runAutofocus, type RunProgress, type RunTrace } from './loop';
@@ -128,15 +128,11 @@ export class AutofocusService {
     }
     const hw = this.o.hardware();
     const setupId = hw.setupId;
-    // A monochrome camera's frames go to a model made for them (card input.camera) before the setup's colour one:
-    // colour models read the side partly from stain colour (docs/training.md 3e).
     const camera = hw.camera.info().channels === 1 ? 'monochrome' : 'colour';
     const entries = (await this.o.registry.list({ verifyFiles: false })).filter(
       (e) => e.valid && e.card && e.card.optics.setup_id === setupId,
     );
-    const rank = (id: string, card: ModelCard) =>
-      (card.input.camera === camera ? 0 : 3) +
-      (id === `ldse-net-${setupId}` ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+    const rank = (id: string, card: ModelCard) => preferenceRank(id, card, `ldse-net-${setupId}`, camera);
     entries.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
     // Hash only as far as needed: the first candidate whose file matches its card wins.
     for (const e of entries) {

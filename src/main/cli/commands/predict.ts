@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import type { Estimate, RegionMap } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
-import { bridgesPixelRatio, formatOptic, PREDICT_MAX_PIXEL_RATIO } from '../../autofocus/compat';
+import {
+  bridgesPixelRatio,
+  cameraOf,
+  formatOptic,
+  PREDICT_MAX_PIXEL_RATIO,
+  preferenceRank,
+  type ModelCamera as Camera,
+} from '../../autofocus/compat';
 import { fileCalibration, type FileCalibration } from '../../autofocus/file-calibration';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
 import { DATA_BITS, dataBitsOfFile, imagePages, isMonochrome, readImageFrame } from '../../autofocus/image-file';
@@ -47,20 +54,12 @@ async function chooseModel(
     if (nearest) return nearest;
   }
   if (saved) return saved;
-  const rank = (id: string, card: ModelCard) =>
-    (cameraOf(card) === camera ? 0 : 3) + (id === 'ldse-net-20x' ? 0 : card.architecture === 'ldse-net' ? 1 : 2);
+  const rank = (id: string, card: ModelCard) => preferenceRank(id, card, 'ldse-net-20x', camera);
   valid.sort((a, b) => rank(a.id, a.card!) - rank(b.id, b.card!));
   if (!valid.length) {
     throw new CliError(`no model found in ${registry.dirs.join(', ')}: pass --model <id|path to .onnx or card>`, 2);
   }
   return valid[0].id;
-}
-
-type Camera = ModelCard['input']['camera'];
-
-/** The camera a model is made for; cards written before the field existed are colour models. */
-function cameraOf(card: ModelCard): Camera {
-  return card.input?.camera ?? 'colour';
 }
 
 /** Images of this pixel size are within what resampling bridges for the model. */
@@ -147,7 +146,7 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--model <id|path>',
-      'model id or path to its .onnx / card .json (default: with --pixel-size the model for the nearest pixel size, unless the saved setting suits it; else the saved setting, else ldse-net-20x)',
+      'model id or path to its .onnx / card .json (default: for images of a known pixel size, the model for their camera (colour or monochrome) and the nearest pixel size, unless the saved setting suits them; else the saved setting, else the model for their camera, ldse-net-20x first)',
     )
     .option(
       '--pixel-size <um>',
