@@ -120,9 +120,18 @@ def _named(slides: list, export_dir: str) -> list:
     return sorted({names.get(str(s), str(s)) for s in slides})
 
 
+def own_metrics(state: dict) -> dict:
+    """The held-out figures of the weights this checkpoint holds: a run's best.pt holds its best validation, a
+    last.pt saved after a better epoch holds the last one's."""
+    history = state.get("history") or []
+    if history and state.get("epoch") and state.get("best_epoch") != state.get("epoch"):
+        return history[-1]
+    return state.get("best_metrics") or {}
+
+
 def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sha256: str, size: int,
                camera: str = "colour") -> dict:
-    best = state.get("best_metrics") or {}
+    best = own_metrics(state)
     training = state["training"]
     dataset = state["dataset"]
     size_px = state["input_size"]

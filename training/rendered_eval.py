@@ -1,12 +1,14 @@
 """A checkpoint on freshly rendered patches of held-out slides: wrong sides and errors, by stained-phase band.
 
   /usr/bin/python3 -m training.rendered_eval --checkpoint <best.pt> --slides ../shared/data/slides
-      --only NAME... [--setup 20x] [--n 1024] [--phase-rad 0.1 0.6] [--grid camera] [--seed 12345] [--json]
+      --only NAME... [--setup 20x] [--n 1024] [--phase-rad 0.1 0.6] [--grid camera] [--seed 12345]
+      [--condition "as is" "JPEG q85" monochrome ...] [--device cpu|cuda] [--json]
 
 The export of the app's renderer holds a few hundred test patches; this draws as many as asked from the PyTorch
 renderer (training/focusnet/optics), with every other choice randomised as in training, so two checkpoints compare
 on the same draws (same --seed). Figures: those of training's evaluation pass (focusnet/engine.py): MAE, MAE over
--5..+5 um, the share of |d| >= 1 um read on the wrong side of focus, RMSE, bias.
+-5..+5 um, the share of |d| >= 1 um read on the wrong side of focus, RMSE, bias. `--condition` reads the same draws
+as a real camera would deliver them (training.robustness's degradations: demosaic, JPEG, monochrome).
 """
 import argparse
 import json
@@ -22,6 +24,7 @@ from .focusnet.errors import TrainingError
 from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.generator import SETUPS
 from .focusnet.optics.options import add_render_options, check_render_options, render_config
+from .robustness import DEGRADATIONS
 
 BATCH = 32
 
@@ -36,6 +39,10 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     add_render_options(parser, grid_default="camera")
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--condition", nargs="+", default=["as is"], choices=sorted(DEGRADATIONS),
+                        help="how the camera delivers the patches (default 'as is'; several: each is scored)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="render and read on this device (default cpu)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < BATCH:
@@ -58,17 +65,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         for r in results:
             central = "n/a" if r["test_mae_central_um"] is None else f"{r['test_mae_central_um']:.2f}"
             sign = "n/a" if r["test_sign_error_rate"] is None else f"{100 * r['test_sign_error_rate']:.1f} %"
-            print(f"{r['checkpoint']}: {r['n']} patches, wrong sides {sign}, MAE {r['test_mae_um']:.2f} um, "
+            print(f"{r['checkpoint']} ({r['condition']}): {r['n']} patches, wrong sides {sign}, MAE {r['test_mae_um']:.2f} um, "
                   f"-5..+5 um {central} um")
     return 0
 
 
 def evaluate(args: argparse.Namespace) -> List[dict]:
     config = render_config(args)
-    runtime = distributed.start("cpu")
+    runtime = distributed.start(args.device)
     slides = load_slides(args.slides, config.grid()[0], runtime.device, only=args.only)
     generator = PatchGenerator(slides, config, args.seed, runtime.device)
     draws = [generator.sample(BATCH) for _ in range(args.n // BATCH)]  # the same draws for every checkpoint
+    draws = [(pixels.cpu(), labels.cpu()) for pixels, labels in draws]
+    seen = {condition: [(DEGRADATIONS[condition](pixels.clamp(0, 1)) if condition != "as is" else pixels, labels)
+                        for pixels, labels in draws] for condition in args.condition}
     results = []
     for path in args.checkpoint:
         state = ckpt.load(path)
@@ -79,8 +89,11 @@ def evaluate(args: argparse.Namespace) -> List[dict]:
             raise TrainingError("target", f"{path} reads |d| (target {state['target']}): it has no side to score")
         mean = torch.tensor(state["normalisation"]["mean"]).view(1, 3, 1, 1)
         std = torch.tensor(state["normalisation"]["std"]).view(1, 3, 1, 1)
-        batches = [((pixels - mean) / std, labels.view(-1, 1)) for pixels, labels in draws]
-        results.append({"checkpoint": path, **engine.evaluate(load_model(state), batches, runtime)})
+        model = load_model(state).to(runtime.device)
+        for condition, patches in seen.items():
+            batches = [((pixels - mean) / std, labels.view(-1, 1)) for pixels, labels in patches]
+            results.append({"checkpoint": path, "condition": condition,
+                            **engine.evaluate(model, batches, runtime)})
     return results
 
 

@@ -117,6 +117,19 @@ def test_card_for_a_monochrome_camera(trained_run, tmp_path):
         assert json.load(handle)["input"]["camera"] == "monochrome"
 
 
+def test_card_metrics_are_those_of_the_weights_exported(trained_run):
+    """A last.pt saved after a better epoch states the last validation, not the best epoch's."""
+    state = ckpt.load(os.path.join(trained_run, ckpt.LAST))
+    history = [dict(state["best_metrics"], epoch=1, test_sign_error_rate=0.1),
+               dict(state["best_metrics"], epoch=2, test_sign_error_rate=0.3)]
+    last = dict(state, epoch=2, best_epoch=1, history=history)
+    card = export.build_card(last, "m", None, {"magnification": 20, "na": 0.75}, "0" * 64, 1)
+    assert card["metrics"]["test_sign_error_rate"] == 0.3
+    best = dict(last, epoch=1)
+    card = export.build_card(best, "m", None, {"magnification": 20, "na": 0.75}, "0" * 64, 1)
+    assert card["metrics"]["test_sign_error_rate"] == state["best_metrics"]["test_sign_error_rate"]
+
+
 @pytest.mark.parametrize("args,code_fragment", [
     (["--id", "Bad Id!"], "--id"),
     (["--id", "x", "--checkpoint", "/nonexistent/best.pt"], "not found"),

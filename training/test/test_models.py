@@ -130,9 +130,12 @@ def test_baselines_export_to_onnx_and_run_in_onnxruntime_node(tmp_path, architec
     assert result["output_dims"] == [2, 1] and result["single_dims"] == [1, 1]
     tolerance = 1e-4
     if architecture == "botnet":
-        # Untrained BotNet's saturated attention is sensitive to float32 rounding: PyTorch itself moves by
-        # ~2e-3 um between float32 and float64. The ONNX graph must agree within a few times that noise.
+        # Untrained BotNet's saturated attention is sensitive to float32 rounding: its outputs are ~100 um, and
+        # PyTorch itself moves by 2e-3-5e-3 um between float32 and float64, by 8e-3 between 1 and 2 threads. The
+        # ONNX graph must agree within a few times that noise, or 2e-4 of the output's size where the machine's
+        # kernels sum in another order (a wrong graph is off by the output's size).
         with torch.no_grad():
             reference = copy.deepcopy(model).double()(inputs.double())
-        tolerance = max(tolerance, 4 * float((expected.double() - reference).abs().max()))
+        drift = float((expected.double() - reference).abs().max())
+        tolerance = max(tolerance, 4 * drift, 2e-4 * float(expected.abs().max()))
     assert max(result["max_abs_diff"], result["max_abs_diff_batch1"]) <= tolerance

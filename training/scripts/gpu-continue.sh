@@ -1,0 +1,64 @@
+#!/bin/bash
+# One GPU session's training (docs/training.md 3f), all runs side by side on one GPU for the same minutes:
+#  - the shipped LDSE-NETs continued on rendered patches through the camera's pipeline (Bayer demosaic + JPEG; the
+#    monochrome model on monochrome patches), starting from checkpoints recovered from their ONNX files
+#    (training.from_onnx), since the PyTorch checkpoints do not travel between machines;
+#  - issue 5's baseline comparison: LDSE-NET, ResNet50 and BotNet from scratch on the same rendered stream (the GPU
+#    stage's options of 3a), same minutes, same GPU;
+# then every run, and the shipped models, scored on the same rendered held-out patches (training.rendered_eval).
+#   CKPT=<folder with ldse-net-20x.pt ldse-net-40x.pt ldse-net-20x-mono.pt> OUT=<folder> MIN=6.5 \
+#     [JOBS="cont-20x cont-40x cont-20x-mono"] bash training/scripts/gpu-continue.sh
+# JOBS picks the runs: cont-20x cont-40x cont-20x-mono (the default), scratch-ldse-net-20x scratch-resnet50-20x
+# scratch-botnet-20x. Each run renders its batches on the GPU and holds 25-31 GiB there at batch 256: an H200
+# (139 GiB) takes four at once, not six (2026-11-26: six ran out of memory), an H100 (78 GiB) two.
+# OUT ends up holding results.tgz (the LDSE-NET runs' checkpoints, every run's history, logs and summaries, and the
+# scores) and log.txt; the baselines' checkpoints (~95 MB each) stay in $RUNS.
+set -u
+export PYTHONUNBUFFERED=1
+SLIDES=${SLIDES:-../shared/data/slides}
+OUT=${OUT:?set OUT to a folder for the results}
+CKPT=${CKPT:?set CKPT to the folder of recovered checkpoints}
+RUNS=${RUNS:-/tmp/gpu-runs}
+MIN=${MIN:-6.5}
+PY=${PY:-python3}
+DEV=${DEV:-cuda}
+HELD_OUT="HE_high_nuclei_score_level0 HE_medium_nuclei_score_level1 HE_tissue_level0_7352_11762_7864_12274"
+base="--slides $SLIDES --exclude $HELD_OUT --minutes $MIN --val-every ${VAL_EVERY:-100}"
+base="$base --val-samples ${VAL_SAMPLES:-4096} --device $DEV --batch-size ${BS:-256} --seed 0"
+cont="$base --lr ${LR_CONT:-3e-4} --phase-rad 0.1 0.8"
+mkdir -p "$OUT" "$RUNS"
+
+run() {
+  local name=$1
+  shift
+  $PY -m training.synth_train "$@" --out "$RUNS/$name" --json >"$RUNS/$name.json" 2>"$RUNS/$name.log" &
+}
+for job in ${JOBS:-cont-20x cont-40x cont-20x-mono}; do
+  case $job in
+  cont-20x) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x.pt" --augment camera ;;
+  cont-40x) run $job $cont --setup 40x --init "$CKPT/ldse-net-40x.pt" --augment camera ;;
+  cont-20x-mono) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x-mono.pt" --augment camera+grey --greyscale-p 1.0 ;;
+  scratch-*-20x)
+    model=${job#scratch-}
+    run "$job" $base --lr 1e-3 --setup 20x --model "${model%-20x}"
+    ;;
+  *) echo "unknown job $job" >&2 ;;
+  esac
+done
+wait
+date
+tail -n 2 "$RUNS"/*.log
+
+score="$PY -m training.rendered_eval --slides $SLIDES --only $HELD_OUT --n ${EVAL_N:-2048} --phase-rad 0.1 0.6"
+score="$score --device $DEV --threads 8 --json"
+found() { ls "$@" 2>/dev/null; } # the runs this call made
+$score --setup 20x --condition "as is" "Bayer + JPEG q85" --checkpoint "$CKPT/ldse-net-20x.pt" \
+  $(found "$RUNS"/cont-20x/{best,last}.pt "$RUNS"/scratch-*-20x/best.pt) >"$RUNS/score-20x.json" 2>"$RUNS/score-20x.log" &
+$score --setup 40x --condition "as is" "Bayer + JPEG q85" --checkpoint "$CKPT/ldse-net-40x.pt" \
+  $(found "$RUNS"/cont-40x/{best,last}.pt) >"$RUNS/score-40x.json" 2>"$RUNS/score-40x.log" &
+$score --setup 20x --condition monochrome --checkpoint "$CKPT/ldse-net-20x.pt" "$CKPT/ldse-net-20x-mono.pt" \
+  $(found "$RUNS"/cont-20x-mono/{best,last}.pt) >"$RUNS/score-mono.json" 2>"$RUNS/score-mono.log" &
+wait
+date
+(cd "$RUNS" && tar czf "$OUT/results.tgz" --exclude='scratch-resnet50-20x/*.pt' --exclude='scratch-botnet-20x/*.pt' .)
+ls -l "$OUT"
