@@ -5,12 +5,13 @@
  * XResolution in pixels per unit, and Micro-Manager's PixelSizeUm. A plain TIFF's resolution is a print density
  * (72 dpi by default in most writers) and says nothing about the sample, so it is ignored.
  */
-import fsp from 'node:fs/promises';
-import * as utifModule from 'utif2';
-
-const UTIF = ((utifModule as unknown as { default?: unknown }).default ?? utifModule) as {
-  decode(buf: Buffer | ArrayBuffer): Record<string, unknown>[];
-};
+import {
+  asciiTag,
+  firstDirectory,
+  firstDirectoryOfFile,
+  rationalTag,
+  type TiffDirectory,
+} from '../dataset/tiff-directory';
 
 export type CalibrationSource = 'OME-XML' | 'ImageJ' | 'Micro-Manager';
 
@@ -81,60 +82,25 @@ function decodeXmlEntities(s: string): string {
   );
 }
 
-function firstText(ifd: Record<string, unknown>, tag: string): string | undefined {
-  const v = ifd[tag];
-  if (!Array.isArray(v) || typeof v[0] !== 'string') return undefined;
-  // TIFF ASCII is bytes; microscopy software writes UTF-8 (µ), which utif2 hands over one byte per char.
-  return Buffer.from(v[0], 'latin1').toString('utf8');
-}
-
-function rational(ifd: Record<string, unknown>, tag: string): number | undefined {
-  const v = ifd[tag];
-  if (!Array.isArray(v) || v.length === 0) return undefined;
-  const r = v[0] as unknown;
-  if (Array.isArray(r) && r.length === 2 && Number(r[1]) !== 0) return Number(r[0]) / Number(r[1]);
-  return typeof r === 'number' ? r : undefined;
-}
-
 /** The calibration in a TIFF's first directory, or undefined (not a TIFF, or nothing trustworthy in it). */
 export function tiffCalibration(bytes: Buffer): FileCalibration | undefined {
-  if (!isTiffSignature(bytes)) return undefined;
-  let ifd: Record<string, unknown> | undefined;
-  try {
-    ifd = UTIF.decode(bytes)[0];
-  } catch {
-    return undefined; // a damaged file says what is wrong when its pixels are read
-  }
-  if (!ifd) return undefined;
-  const description = firstText(ifd, 't270') ?? '';
-  const candidates: [CalibrationSource, number | undefined][] = [
-    ['OME-XML', omePixelSizeUm(description)],
-    ['ImageJ', imageJPixelSizeUm(description, rational(ifd, 't282'))],
-    ['Micro-Manager', microManagerPixelSizeUm(firstText(ifd, 't51123') ?? description)],
-  ];
-  for (const [source, um] of candidates) if (plausible(um)) return { pixelSizeUm: um, source };
-  return undefined;
+  const ifd = firstDirectory(bytes);
+  return ifd && directoryCalibration(ifd);
 }
 
 /** The calibration of an image file (TIFF only; other formats carry none a microscope writes). */
 export async function fileCalibration(path: string): Promise<FileCalibration | undefined> {
-  try {
-    // The 4-byte signature first: PNGs and JPEGs (most files) are not read whole just to find they carry none.
-    const handle = await fsp.open(path, 'r');
-    const magic = Buffer.alloc(4);
-    try {
-      await handle.read(magic, 0, 4, 0);
-    } finally {
-      await handle.close();
-    }
-    if (!isTiffSignature(magic)) return undefined;
-    return tiffCalibration(await fsp.readFile(path));
-  } catch {
-    return undefined; // an unreadable file says so when its pixels are read
-  }
+  const ifd = await firstDirectoryOfFile(path);
+  return ifd && directoryCalibration(ifd);
 }
 
-function isTiffSignature(bytes: Buffer): boolean {
-  const magic = bytes.subarray(0, 4).toString('latin1');
-  return magic === 'II*\0' || magic === 'MM\0*';
+function directoryCalibration(ifd: TiffDirectory): FileCalibration | undefined {
+  const description = asciiTag(ifd, 't270') ?? '';
+  const candidates: [CalibrationSource, number | undefined][] = [
+    ['OME-XML', omePixelSizeUm(description)],
+    ['ImageJ', imageJPixelSizeUm(description, rationalTag(ifd, 't282'))],
+    ['Micro-Manager', microManagerPixelSizeUm(asciiTag(ifd, 't51123') ?? description)],
+  ];
+  for (const [source, um] of candidates) if (plausible(um)) return { pixelSizeUm: um, source };
+  return undefined;
 }

@@ -5,14 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as utifModule from 'utif2';
 import { probeImage } from '../codec';
 import { DatasetError } from '../errors';
+import { asciiTag, firstDirectory } from '../tiff-directory';
 import { groupStacks, requireDir, type ImportPlan } from './plan';
-
-const UTIF = ((utifModule as unknown as { default?: unknown }).default ?? utifModule) as {
-  decode(buf: Buffer | ArrayBuffer): Record<string, unknown>[];
-};
 
 export interface TiffStackOptions {
   stepUm?: number;
@@ -22,15 +18,16 @@ export interface TiffStackOptions {
 
 /** PhysicalSizeZ from an OME-XML ImageDescription, if any. */
 function omeStepUm(file: string): number | undefined {
+  let bytes: Buffer;
   try {
-    const buf = fs.readFileSync(file);
-    const ifds = UTIF.decode(buf);
-    const desc = (ifds[0]?.t270 as string[] | undefined)?.[0];
-    const m = desc ? /PhysicalSizeZ="([-+0-9.eE]+)"/.exec(desc) : null;
-    return m ? Number(m[1]) : undefined;
+    bytes = fs.readFileSync(file);
   } catch {
-    return undefined;
+    return undefined; // probeImage names what is wrong with the file
   }
+  const ifd = firstDirectory(bytes);
+  const desc = ifd && asciiTag(ifd, 't270');
+  const m = desc ? /PhysicalSizeZ="([-+0-9.eE]+)"/.exec(desc) : null;
+  return m ? Number(m[1]) : undefined;
 }
 
 export async function scanTiffStacks(p: string, o: TiffStackOptions = {}): Promise<ImportPlan> {
