@@ -205,9 +205,7 @@ def recover(onnx_path: str, calibration: Callable[[dict], torch.Tensor]) -> Tupl
     card = read_card(onnx_path)
     weights, conv_nodes = read_onnx(onnx_path)
     model = build_from(card, weights)
-    folded = load_weights(model, weights, conv_nodes)
-    if "head.out_scale" in weights:
-        model.head.out_scale.copy_(weights["head.out_scale"].view(1))
+    folded = load_weights(model, weights, conv_nodes)  # head.out_scale too: a named initializer
     calibrate(model, folded, calibration(card))
     return checkpoint_state(card, model, onnx_path), {"folded_batch_norms": len(folded)}
 

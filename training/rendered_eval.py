@@ -65,8 +65,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         for r in results:
             central = "n/a" if r["test_mae_central_um"] is None else f"{r['test_mae_central_um']:.2f}"
             sign = "n/a" if r["test_sign_error_rate"] is None else f"{100 * r['test_sign_error_rate']:.1f} %"
-            print(f"{r['checkpoint']} ({r['condition']}): {r['n']} patches, wrong sides {sign}, MAE {r['test_mae_um']:.2f} um, "
-                  f"-5..+5 um {central} um")
+            print(f"{r['checkpoint']} ({r['condition']}): {r['n']} patches, wrong sides {sign}, "
+                  f"MAE {r['test_mae_um']:.2f} um, -5..+5 um {central} um")
     return 0
 
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { probeImage } from '../codec';
 import { DatasetError } from '../errors';
-import { asciiTag, firstDirectory } from '../tiff-directory';
+import { asciiTag, firstDirectoryOfFile } from '../tiff-directory';
 import { groupStacks, requireDir, type ImportPlan } from './plan';
 
 export interface TiffStackOptions {
@@ -17,14 +17,8 @@ export interface TiffStackOptions {
 }
 
 /** PhysicalSizeZ from an OME-XML ImageDescription, if any. */
-function omeStepUm(file: string): number | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return undefined; // probeImage names what is wrong with the file
-  }
-  const ifd = firstDirectory(bytes);
+async function omeStepUm(file: string): Promise<number | undefined> {
+  const ifd = await firstDirectoryOfFile(file);
   const desc = ifd && asciiTag(ifd, 't270');
   const m = desc ? /PhysicalSizeZ="([-+0-9.eE]+)"/.exec(desc) : null;
   return m ? Number(m[1]) : undefined;
@@ -45,7 +39,7 @@ export async function scanTiffStacks(p: string, o: TiffStackOptions = {}): Promi
     const info = await probeImage(file, file);
     if (info.format !== 'tiff') throw new DatasetError('bad-input', `${file} is not a TIFF (${info.format})`);
     if (info.pages < 2) throw new DatasetError('bad-input', `${file} has ${info.pages} page; a z-stack needs several`);
-    const step = o.stepUm ?? omeStepUm(file);
+    const step = o.stepUm ?? (await omeStepUm(file));
     if (!(step !== undefined && step > 0)) {
       throw new DatasetError('bad-input', `${file}: give the z step (stepUm); the file does not say it`);
     }
