@@ -400,7 +400,9 @@ async function refineLocally(s: RunState, est: Estimate, d: number, here: FocusC
   const how =
     refined.how === 'pair'
       ? `two planes either side of it put the focus at ${refined.zBestUm.toFixed(2)} um`
-      : `a search around the stage finished (${classicMessage(refined, 'local')})`;
+      : refined.how === 'pair+reading'
+        ? `two planes and the network's reading of the farther one put the focus at ${refined.zBestUm.toFixed(2)} um`
+        : `a search around the stage finished (${classicMessage(refined, 'local')})`;
   return finish(s, {
     outcome: refined.peakFound ? 'focused' : 'step-limit',
     message: `${probedFirst(s)}The network came within about ${Math.abs(d).toFixed(2)} um${netMoves ? ` in ${plural(netMoves, 'move')}` : ''}; ${how}`,
@@ -556,6 +558,7 @@ async function refineAround(
     timeLimitMs: o.settings.fallbackTimeLimitMs,
     signal: o.signal,
     onFrame: planeCounter(s),
+    readingSided: o.magnitudeOnly !== true,
     readMagnitude:
       reading === null
         ? undefined

@@ -25,6 +25,11 @@ export interface PairFocus {
   zFocusUm: number;
   /** How far apart the answers for the plausible widths are (um). */
   spreadUm: number;
+  /** The lowest and highest answer over the plausible widths (um). */
+  zMinUm: number;
+  zMaxUm: number;
+  /** How many of the sampled widths explain the pair at all. */
+  widths: number;
   /** The answers agree and stay within reach of the planes: no third plane is needed. */
   settled: boolean;
 }
@@ -99,6 +104,72 @@ export function pairFocus(a: FocusCurvePoint, b: FocusCurvePoint, dofUm: number)
   return {
     zFocusUm,
     spreadUm,
+    zMinUm: zMin,
+    zMaxUm: zMax,
+    widths: roots.length,
     settled: roots.length >= MIN_CONSISTENT_WIDTHS && spreadUm <= PAIR_AGREEMENT_UM && inReach,
   };
+}
+
+/**
+ * How far the network's |d| may be from the truth where it reads it well, as a factor (the reading over the true |d|).
+ * The shipped models read 1.0-1.15x at 1-1.5 um on the held-out slides (bench:autofocus --trace) and 0.8-1.4x
+ * further out; a reading outside this range leaves the pair to a third plane, as before.
+ */
+export const READING_SCALE_RANGE: readonly [number, number] = [0.8, 1.25];
+
+/** Slack on the pair's answers for a reading taken at its word (um): nine widths sample them. */
+const ANSWER_MARGIN_UM = 0.05;
+
+/** A plane of the pair with the network's reading there (um, signed when the model names a side). */
+export interface ReadPlane extends FocusCurvePoint {
+  readingUm: number | null;
+}
+
+/**
+ * The focus of a pair whose widths disagree, narrowed by the network's readings. That happens when one plane sits
+ * near the focus: the ratio of a plane on the peak to one on the flank depends on the curve's width, which only
+ * the sample knows. The network cannot read |d| near focus (its floor, READING_FLOOR_UM) but reads it well 1-3 um
+ * out, where the other plane is, and that distance is what the width leaves open. Each plane read above the floor,
+ * on the side of the other plane (when the model names sides: `sided`), and taken at its word one of the pair's
+ * answers, puts the focus within READING_SCALE_RANGE of its reading from it; where that band and the pair's answers
+ * overlap by no more than PAIR_AGREEMENT_UM, their middle is the focus. Null when no plane is read well enough, a
+ * reading disagrees with the pair, or the overlap is too wide. On the curve with a 1 % noise floor
+ * (`bench:autofocus -- --pair`), first plane within 0.5 um of focus: settled 78 -> 97 % of trials for a model that
+ * reads 1x, 0.7 % of them more than 0.25 um off; a model that reads 1.5x settles 12 % more than 0.25 um off (the
+ * check on its word refuses the rest).
+ */
+export function pairFocusWithReadings(
+  pair: PairFocus,
+  a: ReadPlane,
+  b: ReadPlane,
+  floorUm: number,
+  sided: boolean,
+): number | null {
+  if (pair.widths < MIN_CONSISTENT_WIDTHS) return null;
+  let lo = pair.zMinUm;
+  let hi = pair.zMaxUm;
+  let used = 0;
+  const [kLo, kHi] = READING_SCALE_RANGE;
+  for (const [p, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    if (p.readingUm === null || !Number.isFinite(p.readingUm) || Math.abs(p.readingUm) < floorUm) continue;
+    const toward = Math.sign(other.z - p.z);
+    // The model's side (focus at z - reading) must point at the other plane, as it does when they straddle.
+    if (sided && Math.sign(-p.readingUm) !== toward) return null;
+    // Taken at its word, the reading must be one of the pair's answers.
+    const atItsWord = p.z + toward * Math.abs(p.readingUm);
+    if (atItsWord < pair.zMinUm - ANSWER_MARGIN_UM || atItsWord > pair.zMaxUm + ANSWER_MARGIN_UM) return null;
+    const near = p.z + (toward * Math.abs(p.readingUm)) / kHi;
+    const far = p.z + (toward * Math.abs(p.readingUm)) / kLo;
+    lo = Math.max(lo, Math.min(near, far));
+    hi = Math.min(hi, Math.max(near, far));
+    used++;
+  }
+  if (!used || hi < lo || hi - lo > PAIR_AGREEMENT_UM) return null;
+  const z = (lo + hi) / 2;
+  const inReach = z >= Math.min(a.z, b.z) - PAIR_REACH_UM && z <= Math.max(a.z, b.z) + PAIR_REACH_UM;
+  return inReach ? z : null;
 }

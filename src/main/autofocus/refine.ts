@@ -7,6 +7,8 @@
  *   2. If the two planes straddle the focus, their sharpness ratio fixes it whatever the curve's width (pair.ts),
  *      provided the network's |d| at the second plane agrees (else the side was wrong, and the focus lies beyond
  *      the first plane): done, one new image.
+ *      When they straddle it but one of them sits near it, the width of the curve decides where, and the network's
+ *      reading of the other plane (1-3 um out, where it reads well) narrows that down: done too (pair.ts).
  *   3. Else a third plane where the pair puts the focus (or, side wrong, where the second plane's |d| puts it beyond
  *      the first; or one step beyond the sharper plane), and the classic curve fit over the three; a peak still at
  *      an end adds planes that way, one step at a time.
@@ -18,7 +20,7 @@ import type { Camera, Frame, ZStage } from '../../hardware/types';
 import type { FocusCurvePoint } from '../../shared/dataset';
 import { bestPlane, ClassicCancelled, CLASSIC_METRIC, fitLabel, sharpnessOfFrame, type ClassicResult } from './classic';
 import { clampToLimits, moveBacklashAware, sleep, withinLimits } from './move';
-import { pairFocus, type PairFocus } from './pair';
+import { pairFocus, pairFocusWithReadings, type PairFocus } from './pair';
 
 /** Step between planes of the search (um): within the depth of field of a 20x or 40x dry objective. */
 export const REFINE_STEP_UM = 1;
@@ -55,11 +57,16 @@ export interface RefineOptions {
    * it is.
    */
   readMagnitude?: (frame: Frame) => Promise<number | null>;
+  /** The readings' sign names the side of the focus (false for a model that reads |d| only). Default true. */
+  readingSided?: boolean;
 }
 
 export interface RefineResult extends ClassicResult {
-  /** 'pair': two planes settled it; 'fit': the classic fit over three or more. */
-  how: 'pair' | 'fit';
+  /**
+   * 'pair': two planes settled it; 'pair+reading': two planes and the network's reading of one of them
+   * (pairFocusWithReadings); 'fit': the classic fit over three or more.
+   */
+  how: 'pair' | 'pair+reading' | 'fit';
   pair: PairFocus | null;
 }
 
@@ -81,7 +88,7 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
   };
   const isNew = (z: number) => withinLimits(z, limits) && points.every((p) => Math.abs(p.z - z) > 0.25);
   const end = async (
-    how: 'pair' | 'fit',
+    how: RefineResult['how'],
     zFocusUm: number | null,
     label: ClassicResult['label'],
     pair: PairFocus | null,
@@ -108,6 +115,18 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
   const straddles =
     typeof reading === 'number' ? readingsStraddle(hereReading, reading, Math.abs(b.z - o.here.z)) : null;
   if (pair?.settled && straddles !== false && reading !== null) return end('pair', pair.zFocusUm, null, pair);
+  // One plane near the focus leaves the width too much say; the network's reading of the other one settles it.
+  const narrowed =
+    pair && straddles !== false && typeof reading === 'number'
+      ? pairFocusWithReadings(
+          pair,
+          { ...o.here, readingUm: hereReading },
+          { ...b, readingUm: reading },
+          READING_FLOOR_UM,
+          o.readingSided !== false,
+        )
+      : null;
+  if (narrowed !== null) return end('pair+reading', narrowed, null, pair);
   const oneSide = straddles === false ? focusBeyond(o.here, hereReading, b, reading as number) : null;
 
   // 3. A third plane, then the classic fit, extended while the peak sits at an end.

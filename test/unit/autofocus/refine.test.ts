@@ -3,10 +3,17 @@
  * plane and the classic fit (refine.ts); visited planes that bracket the focus start a fallback there.
  */
 import { describe, expect, it } from 'vitest';
-import { focusFromPair, pairFocus, WIDTH_RANGE_DOF } from '../../../src/main/autofocus/pair';
+import {
+  focusFromPair,
+  pairFocus,
+  pairFocusWithReadings,
+  READING_SCALE_RANGE,
+  WIDTH_RANGE_DOF,
+} from '../../../src/main/autofocus/pair';
 import {
   bracketOfVisited,
   focusBeyond,
+  READING_FLOOR_UM,
   readingsStraddle,
   refineNearFocus,
   REFINE_MAX_SPACING_UM,
@@ -255,5 +262,69 @@ describe('the focus beyond two planes on one side', () => {
     expect(focusBeyond({ z: -6, sharpness: 0.2 }, 6, { z: -2, sharpness: 1 }, 2)).toBeCloseTo(0, 9);
     // Readings that leave nothing beyond: half a step past the nearer plane.
     expect(focusBeyond({ z: 1, sharpness: 1 }, 0.2, { z: 3, sharpness: 0.5 }, 2.1)).toBeCloseTo(0.5, 9);
+  });
+});
+
+describe('a pair with one plane near the focus, narrowed by the network reading of the other', () => {
+  // The landing plane 0.15 um above the focus (the network reads its floor there), the second plane 1.2 um below it.
+  const near = (w: number) => {
+    const s = curve(0, w);
+    return { a: s(0.15), b: s(-1.05) };
+  };
+
+  it('the widths alone leave the focus open; a reading of the far plane taken at its word settles it', () => {
+    // (A wider curve, 1.3 DOF and up, lets this pair settle alone.)
+    for (const w of [0.8 * DOF, 0.9 * DOF, 1.0 * DOF]) {
+      const { a, b } = near(w);
+      const pair = pairFocus(a, b, DOF)!;
+      expect(pair.settled, `w ${w}`).toBe(false);
+      expect(pair.zMinUm).toBeLessThanOrEqual(pair.zFocusUm);
+      // The far plane read 1.1x (the focus above it), the near one at the model's floor with the wrong side.
+      const z = pairFocusWithReadings(
+        pair,
+        { ...a, readingUm: 0.55 },
+        { ...b, readingUm: -1.05 * 1.1 },
+        READING_FLOOR_UM,
+        true,
+      );
+      expect(z, `w ${w}`).not.toBeNull();
+      expect(Math.abs(z!), `w ${w}`).toBeLessThan(0.25);
+    }
+  });
+
+  it('no answer when the reading disagrees with the pair, names the other side, or sits at the floor', () => {
+    const { a, b } = near(DOF);
+    const pair = pairFocus(a, b, DOF)!;
+    const at = (ra: number | null, rb: number | null, sided = true) =>
+      pairFocusWithReadings(pair, { ...a, readingUm: ra }, { ...b, readingUm: rb }, READING_FLOOR_UM, sided);
+    // Taken at its word, a far plane read 2x puts the focus 1 um above the near plane: none of the pair's answers.
+    expect(at(0.55, -2.1)).toBeNull();
+    // The far plane's reading puts the focus below it, away from the other plane.
+    expect(at(0.55, 1.15)).toBeNull();
+    // The same magnitude from a model that reads |d| only has no side to disagree with.
+    expect(at(0.55, 1.15, false)).not.toBeNull();
+    // Both readings at the model's floor, or none: nothing narrows the widths.
+    expect(at(0.55, 0.6)).toBeNull();
+    expect(at(null, null)).toBeNull();
+    expect(READING_SCALE_RANGE[0]).toBeLessThan(1);
+    expect(READING_SCALE_RANGE[1]).toBeGreaterThan(1);
+  });
+
+  it('refineNearFocus settles it with one new image where the pair alone needs a third plane', async () => {
+    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, 0.15);
+    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF) ** 2) ** 1.5 + 0.01);
+    const here = { z: 0.15, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
+    // The network reads its floor at the landing plane (0.55 um, side right) and 1.1x the defocus further out.
+    const run = (readMagnitude?: (f: Frame) => Promise<number | null>) =>
+      refineNearFocus({ camera, zStage: stage, here, defocusUm: 0.55, depthOfFieldUm: DOF, readMagnitude });
+    const read = await run(async (f) => 1.1 * f.zUm!);
+    expect(read.how).toBe('pair+reading');
+    expect(read.images).toBe(1);
+    expect(Math.abs(stage.z)).toBeLessThan(0.25);
+    await stage.moveTo(0.15);
+    const blind = await run();
+    expect(blind.how).toBe('fit');
+    expect(blind.images).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(stage.z)).toBeLessThan(0.3);
   });
 });
