@@ -1,10 +1,20 @@
 /**
- * An image file (one page of it) as a Frame for `focus-station predict`: PNG/TIFF/JPEG..., 8 or 16 bit, greyscale (kept as one channel:
- * preprocessing replicates it to RGB) or colour; alpha is dropped. The pixel size is not in most files: the caller
+ * An image file (one page of it) as a Frame for `focus-station predict`: PNG/TIFF/JPEG..., 8, 16 or 32 bit (float or
+ * integer), greyscale (kept as one channel: preprocessing replicates it to RGB) or colour; alpha is dropped. The pixel size is not in most files: the caller
  * gives it (default: the model's).
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { brightestSample } from '../dataset/codec';
+import {
+  brightestFinite,
+  isWideDepth,
+  stackBrightest,
+  wideDataBits,
+  wideFullScale,
+  wideSamples,
+  wideTo16,
+  type WideSamples,
+} from '../dataset/wide-samples';
 import type { Frame } from '../../hardware/types';
 
 export class ImageFileError extends Error {
@@ -26,9 +36,10 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   } catch (err) {
     throw new ImageFileError(`${path}: not a readable image (${firstLine(err)})`);
   }
-  const sixteen = meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8;
   const bands = meta.channels ?? 3;
   const grey = bands <= 2;
+  if (isWideDepth(meta.depth)) return readWideFrame(path, page, grey, pixelSizeUm, dataBits);
+  const sixteen = meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8;
   const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
   let out: { data: Buffer; info: OutputInfo };
   try {
@@ -54,6 +65,35 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
     channels,
     bitDepth: sixteen ? 16 : 8,
     data: samples,
+    pixelSizeUm,
+    exposureMs: 0,
+    timestamp: Date.now(),
+  };
+}
+
+/** A wide page (32-bit float or integer samples) as a 16-bit frame, scaled by `wideFullScale`. */
+async function readWideFrame(
+  path: string,
+  page: number,
+  grey: boolean,
+  pixelSizeUm: number,
+  dataBits: number | undefined,
+): Promise<Frame> {
+  let wide: WideSamples;
+  try {
+    wide = await wideSamples(path, page, grey);
+  } catch (err) {
+    throw new ImageFileError(`${path}: cannot decode the image (${firstLine(err)})`);
+  }
+  if (wide.channels !== 1 && wide.channels !== 3) {
+    throw new ImageFileError(`${path}: decoded to ${wide.channels} channels; only greyscale and RGB are supported`);
+  }
+  return {
+    width: wide.width,
+    height: wide.height,
+    channels: wide.channels === 1 ? 1 : 3,
+    bitDepth: 16,
+    data: wideTo16(wide.data, wideFullScale(brightestFinite(wide.data), dataBits)),
     pixelSizeUm,
     exposureMs: 0,
     timestamp: Date.now(),
@@ -110,12 +150,14 @@ function bitsHolding(max: number): number {
 }
 
 /**
- * The bits the samples of a 16-bit multi-page file use, over all its pages (undefined for 8-bit files), so that the
- * planes of one z-stack are scaled alike: a page found 12-bit beside one found 14-bit would be read 4x brighter.
+ * The bits the samples of a 16-bit (or 32-bit) multi-page file use, over all its pages (undefined for 8-bit files,
+ * and for 32-bit files within 0..1), so that the planes of one z-stack are scaled alike: a page found 12-bit beside
+ * one found 14-bit would be read 4x brighter.
  */
 export async function dataBitsOfFile(path: string, pages: number): Promise<number | undefined> {
   try {
     const meta = await sharp(path, { failOn: 'error' }).metadata();
+    if (isWideDepth(meta.depth)) return wideDataBits(await stackBrightest(path, pages, (meta.channels ?? 3) <= 2));
     if (!(meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8)) return undefined;
     let max = 0;
     for (let page = 0; page < pages; page++) {

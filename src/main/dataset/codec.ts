@@ -8,6 +8,7 @@
 import sharp, { type Metadata } from 'sharp';
 import type { Frame } from '../../hardware/types';
 import { DatasetError } from './errors';
+import { brightestFinite, isWideDepth, stackBrightest, wideFullScale, wideSamples, wideTo16 } from './wide-samples';
 
 export type StoredFormat = 'png' | 'tiff' | 'jpeg';
 
@@ -86,6 +87,8 @@ export interface ImageInfo {
   channels: 1 | 3;
   bitDepth: 8 | 16;
   pages: number;
+  /** 32-bit samples (float or integer, ImageJ's "32-bit"): decoded to 16 bits (wide-samples.ts). */
+  wide: boolean;
 }
 
 /** Reads the header; throws 'bad-input' for anything sharp cannot read or we do not store. */
@@ -101,20 +104,23 @@ export async function probeImage(bytes: Uint8Array | string, what: string): Prom
   if (!m.width || !m.height) throw new DatasetError('bad-input', `${what} has no image size`);
   const bands = (m.channels ?? 0) - (m.hasAlpha ? 1 : 0);
   const grey = bands === 1 || m.space === 'b-w' || m.space === 'grey16';
-  const wide = m.depth === 'ushort' || m.depth === 'short';
+  const wide = isWideDepth(m.depth);
+  const sixteen = wide || m.depth === 'ushort' || m.depth === 'short';
   return {
     format,
     width: m.width,
     height: m.pageHeight && m.pages && m.pages > 1 ? m.pageHeight : m.height,
     channels: grey ? 1 : 3,
-    bitDepth: wide ? 16 : 8,
+    bitDepth: sixteen ? 16 : 8,
     pages: m.pages ?? 1,
+    wide,
   };
 }
 
 /** Fully decodes an image (one page) to raw pixels; truncated or damaged files throw 'bad-input'. */
 export async function decodeImage(bytes: Uint8Array | string, what: string, page = 0): Promise<RawImage> {
   const info = await probeImage(bytes, what);
+  if (info.wide) return decodeWide(bytes, what, page, info);
   try {
     const p = sharp(bytes, { page, failOn: 'warning' })
       .removeAlpha()
@@ -128,6 +134,26 @@ export async function decodeImage(bytes: Uint8Array | string, what: string, page
     const pixels =
       info.bitDepth === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data);
     return { data: pixels, width: out.width, height: out.height, channels, bitDepth: info.bitDepth };
+  } catch (err) {
+    throw new DatasetError('bad-input', `${what} cannot be decoded (truncated or damaged: ${(err as Error).message})`);
+  }
+}
+
+/**
+ * A 32-bit page scaled to 16 bits: float data within 0..1 as it is, counts by the fewest of 8-16 bits that hold its
+ * brightest sample (wideFullScale), over all pages of a multi-page file so that the planes of a z-stack are scaled
+ * alike.
+ */
+async function decodeWide(bytes: Uint8Array | string, what: string, page: number, info: ImageInfo): Promise<RawImage> {
+  try {
+    const grey = info.channels === 1;
+    const wide = await wideSamples(bytes, page, grey);
+    if (wide.channels !== 1 && wide.channels !== 3) throw new Error(`${wide.channels} channels`);
+    const fullScale = wideFullScale(
+      info.pages > 1 ? await stackBrightest(bytes, info.pages, grey) : brightestFinite(wide.data),
+    );
+    const data = wideTo16(wide.data, fullScale);
+    return { data, width: wide.width, height: wide.height, channels: wide.channels, bitDepth: 16 };
   } catch (err) {
     throw new DatasetError('bad-input', `${what} cannot be decoded (truncated or damaged: ${(err as Error).message})`);
   }

@@ -13,6 +13,7 @@ import { tempDir } from '../../helpers/datasetFixtures';
 import * as utifModule from 'utif2';
 import { writeOmeTiff } from '../../../src/main/dataset/export/omeTiff';
 import { tissueFrame } from '../../unit/autofocus/frames';
+import { wideTiff } from '../../helpers/wideTiff';
 
 const UTIF = ((utifModule as unknown as { default?: unknown }).default ?? utifModule) as {
   encodeImage(rgba: Uint8Array, w: number, h: number, metadata?: Record<string, unknown>): ArrayBuffer;
@@ -361,5 +362,52 @@ describe('focus-station autofocus --sim', () => {
     expect(out.outcome).toBe('model-mismatch');
     expect(out.final_defocus_um).toBeCloseTo(-2, 9);
     expect(out.images).toBe(0);
+  });
+});
+
+describe('focus-station predict on 32-bit images (ImageJ "32-bit": float, or integer counts)', () => {
+  it('reads them as the same image in 16 bits: float in 0..1, counts by the bits they use, a z-stack alike', async () => {
+    const grey = tissueFrame(1, 448, 448, { channels: 1, bitDepth: 16 }).data as Uint16Array;
+    const w = 448;
+    const h = 448;
+    await sharp(grey, { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(path.join(dir, 'wide-ref16.png'));
+    const unit = Float32Array.from(grey, (v) => v / 65535);
+    // 12-bit counts stored as floats, as a flat-field correction or an average writes them
+    const counts = Float32Array.from(grey, (v) => (v / 65535) * 4095);
+    const ints = Uint32Array.from(grey, (v) => Math.round((v / 65535) * 4095));
+    fs.writeFileSync(path.join(dir, 'unit.tif'), wideTiff(w, h, [unit]));
+    fs.writeFileSync(path.join(dir, 'counts.tif'), wideTiff(w, h, [counts]));
+    fs.writeFileSync(path.join(dir, 'ints.tif'), wideTiff(w, h, [ints]));
+    // a stack whose first page peaks at 12-bit counts, its second beyond: both pages at the 14-bit scale
+    const dimmer = Float32Array.from(counts, (v) => v * 0.9);
+    const brighter = Float32Array.from(counts, (v) => v * 1.2);
+    fs.writeFileSync(path.join(dir, 'stack32.tif'), wideTiff(w, h, [dimmer, brighter]));
+    expect((await sharp(path.join(dir, 'unit.tif')).metadata()).depth).toBe('float');
+    expect((await sharp(path.join(dir, 'ints.tif')).metadata()).depth).toBe('uint');
+
+    const files = ['wide-ref16.png', 'unit.tif', 'counts.tif', 'ints.tif', 'stack32.tif'].map((f) => path.join(dir, f));
+    const r = await cli(['predict', ...files, '--model', MEAN_NET, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((l) => {
+        expect(l.status ?? 'ok', JSON.stringify(l)).toBe('ok');
+        return l.defocus_um as number;
+      });
+    expect(d).toHaveLength(6);
+    const [ref, unitD, countsD, intsD, page0, page1] = d;
+    // mean-net reads the mean brightness: every 32-bit form of the image reads as the 16-bit file does
+    expect(Math.abs(unitD - ref)).toBeLessThan(0.01);
+    expect(Math.abs(countsD - ref)).toBeLessThan(0.01);
+    expect(Math.abs(intsD - ref)).toBeLessThan(0.01);
+    // the stack's pages keep their brightness ratio (one scale for both), and neither is read as black
+    expect(page1).toBeGreaterThan(page0 + 0.1);
+    expect(page0).toBeLessThan(ref);
+    // before, sharp cast 32-bit samples to 8 bits: a float image in 0..1 came out black, "no focusable content"
   });
 });

@@ -9,6 +9,7 @@ import { stackFocusLabel, requireStackRow } from '../../../src/main/dataset/repo
 import sharp from 'sharp';
 import { ROOT, addFakeStack, newDataset, seedSetupAndSlide, snapshot, tempDir } from '../../helpers/datasetFixtures';
 import { tissueFrame } from '../../unit/autofocus/frames';
+import { wideTiff } from '../../helpers/wideTiff';
 
 const JIANG = path.join(ROOT, 'test/fixtures/jiang2018');
 const WAFER = path.resolve(ROOT, '../shared/data/real-stacks/wafer-reflected');
@@ -24,6 +25,10 @@ async function expectRefused(p: Promise<unknown>, code: string, msg: RegExp) {
   }
   throw new Error(`expected a refusal (${code})`);
 }
+
+/** A folder of files named with their defocus, imported at 20x as one slide. */
+const importByDefocus = (ds: Dataset, dir: string, slideName: string) =>
+  importDataset({ db: ds, path: dir, format: 'filenames', value: 'defocus', setupId: '20x', slideName });
 
 describe('import', () => {
   let ds: Dataset;
@@ -162,14 +167,7 @@ describe('import', () => {
           .toFile(path.join(dir, `${key}_${d}.png`));
       }
     }
-    const r = await importDataset({
-      db: ds,
-      path: dir,
-      format: 'filenames',
-      value: 'defocus',
-      setupId: '20x',
-      slideName: 'cam12',
-    });
+    const r = await importByDefocus(ds, dir, 'cam12');
     const depth = (key: string) =>
       (
         ds.db
@@ -178,6 +176,46 @@ describe('import', () => {
       ).map((x) => x.d);
     expect(depth('twelve')).toEqual([12]);
     expect(depth('sixteen')).toEqual([16]);
+  });
+
+  it('32-bit float files (ImageJ) are stored as the 16-bit image they hold, not cast to black; a float z-stack alike', async () => {
+    const dir = tempDir('float32');
+    const w = 96;
+    const h = 64;
+    const unitOf = (d: number) =>
+      Float32Array.from(tissueFrame(d, w, h, { channels: 1, bitDepth: 16 }).data, (v) => v / 65535);
+    for (const d of [-2, -1, 0, 1, 2]) fs.writeFileSync(path.join(dir, `flat_${d}.tif`), wideTiff(w, h, [unitOf(d)]));
+    const r = await importByDefocus(ds, dir, 'float32');
+    const rows = ds.db
+      .prepare(
+        'SELECT i.file, i.bit_depth, i.channels, i.defocus_um FROM images i WHERE i.stack_id = ? ORDER BY i.defocus_um',
+      )
+      .all(r.stacks[0].id) as { file: string; bit_depth: number; channels: number; defocus_um: number }[];
+    expect(rows.map((x) => x.defocus_um)).toEqual([-2, -1, 0, 1, 2]);
+    const stored = path.join(ds.imagesDir, rows[2].file);
+    const meta = await sharp(stored).metadata();
+    expect([meta.format, meta.depth, rows[2].bit_depth, rows[2].channels]).toEqual(['png', 'ushort', 16, 1]);
+    // the in-focus plane's samples, as the float file holds them times 65535
+    const raw = await sharp(stored).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+    const got = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+    const want = unitOf(0);
+    let worst = 0;
+    for (let k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(got[k] - want[k] * 65535));
+    expect(worst).toBeLessThanOrEqual(1);
+
+    // a two-page stack of float counts whose pages fall in different bit classes (12 and 14 bits): one scale for both
+    const counts = unitOf(0).map((v) => v * 4095);
+    fs.mkdirSync(path.join(dir, 'stack'));
+    const stackFile = path.join(dir, 'stack', 'counts.tif');
+    fs.writeFileSync(stackFile, wideTiff(w, h, [counts.map((v) => v * 0.9), counts.map((v) => v * 1.2)]));
+    const s = await importDataset({ db: ds, path: stackFile, format: 'tiff-stack', setupId: '20x', stepUm: 1 });
+    const files = (
+      ds.db.prepare('SELECT file FROM images WHERE stack_id = ? ORDER BY plane_index').all(s.stacks[0].id) as {
+        file: string;
+      }[]
+    ).map((x) => path.join(ds.imagesDir, x.file));
+    const means = await Promise.all(files.map(async (f) => (await sharp(f).stats()).channels[0].mean));
+    expect(means[1] / means[0]).toBeCloseTo(1.2 / 0.9, 2);
   });
 
   describe('bad input: one clear message, dataset unchanged', () => {

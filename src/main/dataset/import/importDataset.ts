@@ -101,9 +101,11 @@ async function storedBytes(p: PlannedPlane): Promise<{ bytes: Buffer; format: St
   }
   if (p.page === undefined) {
     const info = await probeImage(file, p.originalName);
-    return { bytes: file, format: info.format };
+    // 32-bit files are stored as the 16-bit image they decode to: the store, the export and the models read 8 and
+    // 16 bits.
+    if (!info.wide) return { bytes: file, format: info.format };
   }
-  const raw = await decodeImage(file, p.originalName, p.page);
+  const raw = await decodeImage(file, p.originalName, p.page ?? 0);
   return { bytes: await encodeRaw(raw, DEFAULT_ENCODE), format: 'png' };
 }
 
