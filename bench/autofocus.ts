@@ -10,6 +10,7 @@
  * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
  *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
  *          [--net-only]   (skips the sweep: for trying loop changes quickly; the figures to report need both)
+ *          [--pixel-pitch <um>]   (another camera behind the objective: frames at another pixel size than the model's)
  *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
  *          as a monochrome camera gives it: bench/camera-output.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
@@ -35,7 +36,13 @@ import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/infer
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
-import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type SetupPresetId } from '../src/shared/optics';
+import {
+  depthOfFieldUm,
+  isSetupPresetId,
+  SETUP_PRESETS,
+  type OpticalSetup,
+  type SetupPresetId,
+} from '../src/shared/optics';
 import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
 import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
@@ -159,6 +166,19 @@ async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promi
     );
   }
   return entries[0].id;
+}
+
+/**
+ * The setup with another camera behind the same objective (`--pixel-pitch <um>`: e.g. 6.5 for a common sCMOS), so
+ * that the frames' pixel size differs from the model's and the estimate resamples them.
+ */
+function cameraSetup(setup: SetupPresetId): OpticalSetup {
+  const preset = SETUP_PRESETS[setup];
+  const pitch = opt('pixel-pitch');
+  if (pitch === undefined) return preset;
+  const um = Number(pitch);
+  if (!(um > 0)) throw new Error(`--pixel-pitch must be a positive number of um, not ${pitch}`);
+  return { ...preset, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
 }
 
 function parseRoi(setup: SetupPresetId): { width: number; height: number } | undefined {
@@ -381,7 +401,7 @@ async function main(): Promise<void> {
     throw new Error(`--jpeg takes a JPEG quality 1..100, not ${jpeg}`);
   }
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${opt('pixel-pitch') ? ` with ${opt('pixel-pitch')} um camera pixels (${(Number(opt('pixel-pitch')) / SETUP_PRESETS[setup].magnification).toFixed(4)} um/px)` : ''}${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);
@@ -399,7 +419,7 @@ async function main(): Promise<void> {
     const mine = trials.filter((t) => t.slidePath === slidePath);
     if (!mine.length) continue;
     const vm = await createVirtualMicroscope({
-      setup,
+      setup: cameraSetup(setup),
       slidePath,
       roi,
       timeScale: flag('realtime') ? 1 : 0,

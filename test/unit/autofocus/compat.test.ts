@@ -34,10 +34,15 @@ describe('model vs optical setup', () => {
     expect(mismatchMessage(card20x, setup, m)).toMatch(/^model does not match this setup: mean-net/);
   });
 
-  it('resampling bridges a modest pixel-size difference with the same objective', () => {
+  it('resampling bridges another camera behind the same objective, up to 3x either way', () => {
     expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.2 }).ok).toBe(true);
-    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.1725 * 1.6 }).ok).toBe(false);
-    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.1725 / 1.6 }).ok).toBe(false);
+    // a 6.5 um sCMOS behind the 20x objective: 0.325 um per pixel, 1.88x the model's
+    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 6.5 / 20 }).ok).toBe(true);
+    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.1725 / 2.9 }).ok).toBe(true);
+    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.1725 * 3.2 }).ok).toBe(false);
+    expect(checkModelForSetup(card20x, { ...setupOf('20x'), pixelSizeUm: 0.1725 / 3.2 }).problems[0]).toMatch(
+      /more than resampling should bridge: x3/,
+    );
   });
 
   it('the same sampling with another NA or immersion does not match', () => {
