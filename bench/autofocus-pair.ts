@@ -71,6 +71,8 @@ export function runPairBench(o: { json: boolean; trials?: number }): void {
           // The model's reading at the second plane, on the side it names (wrong in `wrong` of the trials).
           const r2 = (rnd() < wrongSideShare ? -1 : 1) * Math.sign(z2) * read(z2);
           const straddles = readingsStraddle(r1, r2, spacing);
+          // Where refine.ts would put the focus with both checks: the pair settled, else narrowed by the readings.
+          let z: number | null = null;
           if (pair.settled) {
             const wrong = Math.abs(pair.zFocusUm) > 0.25;
             blind++;
@@ -78,20 +80,12 @@ export function runPairBench(o: { json: boolean; trials?: number }): void {
             if (straddles !== false) {
               checked++;
               if (wrong) checkedWrong++;
-              narrowed++;
-              if (wrong) narrowedWrong++;
-              if (Math.abs(pair.zFocusUm) > 0.5) narrowedFar++;
-              continue;
+              z = pair.zFocusUm;
             }
           }
-          if (straddles === false) continue;
-          const z = pairFocusWithReadings(
-            pair,
-            { ...p1, readingUm: r1 },
-            { ...p2, readingUm: r2 },
-            READING_FLOOR_UM,
-            true,
-          );
+          if (z === null && straddles !== false) {
+            z = pairFocusWithReadings(pair, { ...p1, readingUm: r1 }, { ...p2, readingUm: r2 }, READING_FLOOR_UM, true);
+          }
           if (z === null) continue;
           narrowed++;
           if (Math.abs(z) > 0.25) narrowedWrong++;

@@ -393,6 +393,7 @@ async function main(): Promise<void> {
   const { files: slides, why } = chooseSlides(card);
   if (!slides.length) throw new Error('no slide to benchmark on');
   const roi = parseRoi(setup);
+  const camera = cameraSetup(setup);
   const log = (s: string) => !flag('json') && process.stderr.write(`${s}\n`);
   log(modelLine);
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
@@ -401,7 +402,7 @@ async function main(): Promise<void> {
     throw new Error(`--jpeg takes a JPEG quality 1..100, not ${jpeg}`);
   }
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${opt('pixel-pitch') ? ` with ${opt('pixel-pitch')} um camera pixels (${(Number(opt('pixel-pitch')) / SETUP_PRESETS[setup].magnification).toFixed(4)} um/px)` : ''}${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);
@@ -419,7 +420,7 @@ async function main(): Promise<void> {
     const mine = trials.filter((t) => t.slidePath === slidePath);
     if (!mine.length) continue;
     const vm = await createVirtualMicroscope({
-      setup: cameraSetup(setup),
+      setup: camera,
       slidePath,
       roi,
       timeScale: flag('realtime') ? 1 : 0,

@@ -5,16 +5,7 @@
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { brightestSample } from '../dataset/codec';
-import {
-  brightestFinite,
-  isWideDepth,
-  stackBrightest,
-  wideDataBits,
-  wideFullScale,
-  wideSamples,
-  wideTo16,
-  type WideSamples,
-} from '../dataset/wide-samples';
+import { decodeWide16, isWideDepth, type Wide16 } from '../dataset/wide-samples';
 import type { Frame } from '../../hardware/types';
 
 export class ImageFileError extends Error {
@@ -38,7 +29,7 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   }
   const bands = meta.channels ?? 3;
   const grey = bands <= 2;
-  if (isWideDepth(meta.depth)) return readWideFrame(path, page, grey, pixelSizeUm, dataBits);
+  if (isWideDepth(meta.depth)) return readWideFrame(path, page, meta, pixelSizeUm, dataBits);
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8;
   const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
   let out: { data: Buffer; info: OutputInfo };
@@ -71,33 +62,24 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   };
 }
 
-/** A wide page (32-bit float or integer samples) as a 16-bit frame, scaled by `wideFullScale`. */
+/**
+ * A wide page (32-bit float or integer samples) as a 16-bit frame (decodeWide16): white at `dataBits` when given,
+ * else at the brightest sample's scale over all the file's pages.
+ */
 async function readWideFrame(
   path: string,
   page: number,
-  grey: boolean,
+  meta: Metadata,
   pixelSizeUm: number,
   dataBits: number | undefined,
 ): Promise<Frame> {
-  let wide: WideSamples;
+  let wide: Wide16;
   try {
-    wide = await wideSamples(path, page, grey);
+    wide = await decodeWide16(path, page, (meta.channels ?? 3) <= 2, meta.pages ?? 1, dataBits);
   } catch (err) {
     throw new ImageFileError(`${path}: cannot decode the image (${firstLine(err)})`);
   }
-  if (wide.channels !== 1 && wide.channels !== 3) {
-    throw new ImageFileError(`${path}: decoded to ${wide.channels} channels; only greyscale and RGB are supported`);
-  }
-  return {
-    width: wide.width,
-    height: wide.height,
-    channels: wide.channels === 1 ? 1 : 3,
-    bitDepth: 16,
-    data: wideTo16(wide.data, wideFullScale(brightestFinite(wide.data), dataBits)),
-    pixelSizeUm,
-    exposureMs: 0,
-    timestamp: Date.now(),
-  };
+  return { ...wide, bitDepth: 16, pixelSizeUm, exposureMs: 0, timestamp: Date.now() };
 }
 
 /** Samples (of 255 or 65535) by which a grey pixel's R, G and B may differ after JPEG's colour round trip. */
@@ -150,14 +132,14 @@ function bitsHolding(max: number): number {
 }
 
 /**
- * The bits the samples of a 16-bit (or 32-bit) multi-page file use, over all its pages (undefined for 8-bit files,
- * and for 32-bit files within 0..1), so that the planes of one z-stack are scaled alike: a page found 12-bit beside
- * one found 14-bit would be read 4x brighter.
+ * The bits the samples of a 16-bit multi-page file use, over all its pages (undefined for 8-bit and 32-bit files),
+ * so that the planes of one z-stack are scaled alike: a page found 12-bit beside one found 14-bit would be read 4x
+ * brighter.
  */
 export async function dataBitsOfFile(path: string, pages: number): Promise<number | undefined> {
   try {
     const meta = await sharp(path, { failOn: 'error' }).metadata();
-    if (isWideDepth(meta.depth)) return wideDataBits(await stackBrightest(path, pages, (meta.channels ?? 3) <= 2));
+    if (isWideDepth(meta.depth)) return undefined; // decodeWide16 scales a 32-bit stack over its pages itself
     if (!(meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8)) return undefined;
     let max = 0;
     for (let page = 0; page < pages; page++) {

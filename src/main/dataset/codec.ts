@@ -8,7 +8,7 @@
 import sharp, { type Metadata } from 'sharp';
 import type { Frame } from '../../hardware/types';
 import { DatasetError } from './errors';
-import { brightestFinite, isWideDepth, stackBrightest, wideFullScale, wideSamples, wideTo16 } from './wide-samples';
+import { decodeWide16, isWideDepth } from './wide-samples';
 
 export type StoredFormat = 'png' | 'tiff' | 'jpeg';
 
@@ -139,21 +139,10 @@ export async function decodeImage(bytes: Uint8Array | string, what: string, page
   }
 }
 
-/**
- * A 32-bit page scaled to 16 bits: float data within 0..1 as it is, counts by the fewest of 8-16 bits that hold its
- * brightest sample (wideFullScale), over all pages of a multi-page file so that the planes of a z-stack are scaled
- * alike.
- */
+/** A 32-bit page scaled to 16 bits (decodeWide16), a z-stack's pages alike. */
 async function decodeWide(bytes: Uint8Array | string, what: string, page: number, info: ImageInfo): Promise<RawImage> {
   try {
-    const grey = info.channels === 1;
-    const wide = await wideSamples(bytes, page, grey);
-    if (wide.channels !== 1 && wide.channels !== 3) throw new Error(`${wide.channels} channels`);
-    const fullScale = wideFullScale(
-      info.pages > 1 ? await stackBrightest(bytes, info.pages, grey) : brightestFinite(wide.data),
-    );
-    const data = wideTo16(wide.data, fullScale);
-    return { data, width: wide.width, height: wide.height, channels: wide.channels, bitDepth: 16 };
+    return { ...(await decodeWide16(bytes, page, info.channels === 1, info.pages)), bitDepth: 16 };
   } catch (err) {
     throw new DatasetError('bad-input', `${what} cannot be decoded (truncated or damaged: ${(err as Error).message})`);
   }

@@ -5,7 +5,7 @@
  * dataset's import alike.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 
 const WIDE_DEPTHS: ReadonlySet<string> = new Set(['float', 'double', 'int', 'uint']);
@@ -16,7 +16,7 @@ export function isWideDepth(depth: Metadata['depth'] | undefined): boolean {
   return WIDE_DEPTHS.has(depth ?? '');
 }
 
-export interface WideSamples {
+interface WideSamples {
   data: Float32Array;
   width: number;
   height: number;
@@ -24,7 +24,7 @@ export interface WideSamples {
 }
 
 /** One page as float samples: one channel for a greyscale image, else as decoded (alpha dropped). */
-export async function wideSamples(input: Uint8Array | string, page: number, grey: boolean): Promise<WideSamples> {
+async function wideSamples(input: Uint8Array | string, page: number, grey: boolean): Promise<WideSamples> {
   let pipeline = sharp(input, { failOn: 'error', page }).removeAlpha();
   if (grey) pipeline = pipeline.toColourspace('b-w');
   const { data, info } = await pipeline.raw({ depth: 'float' }).toBuffer({ resolveWithObject: true });
@@ -37,14 +37,14 @@ export async function wideSamples(input: Uint8Array | string, page: number, grey
 }
 
 /** The brightest finite sample (-Infinity for none). */
-export function brightestFinite(data: Float32Array): number {
+function brightestFinite(data: Float32Array): number {
   let max = -Infinity;
   for (const v of data) if (v > max && Number.isFinite(v)) max = v;
   return max;
 }
 
 /** The fewest of 8-16 bits that hold this brightest sample; undefined within 0..1 (the float convention) or beyond. */
-export function wideDataBits(brightest: number): number | undefined {
+function wideDataBits(brightest: number): number | undefined {
   if (!(brightest > 1)) return undefined;
   return WIDE_BITS.find((b) => brightest < 2 ** b);
 }
@@ -53,7 +53,7 @@ export function wideDataBits(brightest: number): number | undefined {
  * The value at which a wide sample is white: the full scale of `bits` when given; else 1 for data within 0..1; else
  * the full scale of the fewest bits (8..16) that hold the brightest sample, as for 16-bit files; else the brightest.
  */
-export function wideFullScale(brightest: number, bits?: number): number {
+function wideFullScale(brightest: number, bits?: number): number {
   if (bits !== undefined) return 2 ** bits - 1;
   if (!(brightest > 1)) return 1;
   const fewest = wideDataBits(brightest);
@@ -61,7 +61,7 @@ export function wideFullScale(brightest: number, bits?: number): number {
 }
 
 /** Float samples as 16-bit ones, `fullScale` at white: negative and non-finite samples are black. */
-export function wideTo16(data: Float32Array, fullScale: number): Uint16Array {
+function wideTo16(data: Float32Array, fullScale: number): Uint16Array {
   const gain = 65535 / fullScale;
   const out = new Uint16Array(data.length);
   for (let i = 0; i < data.length; i++) {
@@ -71,6 +71,40 @@ export function wideTo16(data: Float32Array, fullScale: number): Uint16Array {
   return out;
 }
 
+/** One page of a wide image as 16-bit samples. */
+export interface Wide16 {
+  data: Uint16Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/**
+ * One page of a wide image scaled to 16 bits: white at the full scale of `bits` when given, else at wideFullScale of
+ * its brightest sample, taken over all `pages` of a multi-page file so that the planes of a z-stack are scaled alike.
+ * Throws (a plain Error) when the page decodes to other than one or three channels.
+ */
+export async function decodeWide16(
+  input: Uint8Array | string,
+  page: number,
+  grey: boolean,
+  pages: number,
+  bits?: number,
+): Promise<Wide16> {
+  const wide = await wideSamples(input, page, grey);
+  if (wide.channels !== 1 && wide.channels !== 3) {
+    throw new Error(`decoded to ${wide.channels} channels; only greyscale and RGB are supported`);
+  }
+  const brightest =
+    bits === undefined && pages > 1 ? await stackBrightest(input, pages, grey) : brightestFinite(wide.data);
+  return {
+    data: wideTo16(wide.data, wideFullScale(brightest, bits)),
+    width: wide.width,
+    height: wide.height,
+    channels: wide.channels,
+  };
+}
+
 /** Brightest samples of multi-page files already measured, by fingerprint (a z-stack is decoded page by page). */
 const stackMaxima = new Map<string, number>();
 const STACK_MAXIMA_KEPT = 8;
@@ -78,10 +112,10 @@ const STACK_MAXIMA_KEPT = 8;
 /**
  * The brightest sample of a multi-page wide file over all its pages, measured once per file: the planes of one
  * z-stack must be scaled alike (a page of 12-bit counts beside one of 14-bit counts would otherwise be read 4x
- * brighter), so their full scale comes from this (wideFullScale, wideDataBits).
+ * brighter), so their full scale comes from this.
  */
-export async function stackBrightest(input: Uint8Array | string, pages: number, grey: boolean): Promise<number> {
-  const key = `${fingerprint(input)}:${pages}:${grey}`;
+async function stackBrightest(input: Uint8Array | string, pages: number, grey: boolean): Promise<number> {
+  const key = `${await fingerprint(input)}:${pages}:${grey}`;
   const known = stackMaxima.get(key);
   if (known !== undefined) return known;
   let max = -Infinity;
@@ -94,9 +128,9 @@ export async function stackBrightest(input: Uint8Array | string, pages: number, 
 }
 
 /** A file's identity without hashing all of it: path, size and time for a path; size and both ends for bytes. */
-function fingerprint(input: Uint8Array | string): string {
+async function fingerprint(input: Uint8Array | string): Promise<string> {
   if (typeof input === 'string') {
-    const st = fs.statSync(input);
+    const st = await fsp.stat(input);
     return `${input}:${st.size}:${st.mtimeMs}`;
   }
   const ends = 1 << 16;

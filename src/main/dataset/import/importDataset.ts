@@ -105,7 +105,7 @@ async function storedBytes(p: PlannedPlane): Promise<{ bytes: Buffer; format: St
     // 16 bits.
     if (!info.wide) return { bytes: file, format: info.format };
   }
-  const raw = await decodeImage(file, p.originalName, p.page ?? 0);
+  const raw = await decodeImage(file, p.originalName, p.page);
   return { bytes: await encodeRaw(raw, DEFAULT_ENCODE), format: 'png' };
 }
 
