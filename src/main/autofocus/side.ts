@@ -98,8 +98,34 @@ export function readSide(
       disagreement: `the verify step disagrees: the stage moved ${formatSignedUm(previous.movedUm)} but the defocus magnitude changed from ${previous.magnitudeUm.toFixed(2)} to ${m.toFixed(2)} um (the model does not follow the focus here)`,
     };
   }
+  if (modelSide && overshot(current, belief, m, previous)) return crossed(current, m, previous);
   return { belief, defocusUm: belief.side * m, disagreement: null };
 }
+
+/**
+ * The model names the other side now, its magnitude fell, and both readings lie where it reads |d| at all (above
+ * CROSSING_MIN_READING_UM, below its ceiling): the move went past the focus. That happens when the model over-reads the
+ * sample, and the reading beyond the focus is then over-read alike (ldse-net-40x reads 1.4-1.5x on one held-out slide:
+ * 8.02 um at 5.17, then 4.09 at -2.85). The ratio of the two readings splits the move whatever the scale (2.71 here),
+ * where the reading alone sends the stage past the focus again.
+ */
+function overshot(current: SideBelief, now: SideBelief, reading: number, previous: PriorReading): boolean {
+  return (
+    now.side !== current.side &&
+    reading > CROSSING_MIN_READING_UM &&
+    reading < previous.magnitudeUm &&
+    previous.magnitudeUm < CEILING_READING_UM
+  );
+}
+
+/**
+ * Below this (um) the reading itself decides: the run goes to the local search (loop.ts LOCAL_REFINE_MAX_UM), which
+ * spaces its second plane by the reading, and the ratio of readings there is pulled down by the model's floor near
+ * focus (the shipped models read 0.45-0.5 um at focus). Split so, 1-3 um readings put that plane nearer the focus and
+ * took more images (bench:autofocus 40x: three runs in 60). Above it, the ratio decides between another move and the
+ * local search.
+ */
+export const CROSSING_MIN_READING_UM = 3;
 
 /**
  * A move that crossed the focus, though the reading barely fell: a model that reads k times the true defocus sends

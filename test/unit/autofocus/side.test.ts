@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../../src/hardware/types';
 import { runAutofocus } from '../../../src/main/autofocus/loop';
-import { FIRST_GUESS, MAX_SIDE_FLIPS, readSide, sideHandling } from '../../../src/main/autofocus/side';
+import {
+  CROSSING_MIN_READING_UM,
+  FIRST_GUESS,
+  MAX_SIDE_FLIPS,
+  readSide,
+  sideHandling,
+} from '../../../src/main/autofocus/side';
 import type { ModelCard } from '../../../src/shared/model-card';
 import { AutofocusSettings } from '../../../src/shared/autofocus';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
@@ -62,6 +68,43 @@ describe('side of focus from a move', () => {
     expect(readSide(first.belief, -4.77, { magnitudeUm: 6.14, movedUm: 6.14 }, 0.25, true).disagreement).toMatch(
       /does not follow/,
     );
+  });
+
+  it('a move past the focus by an over-reading model: the readings split the move, whatever the scale', () => {
+    // ldse-net-40x on a held-out slide: +8.02 at +5.17 um, then -4.09 at -2.85 um after moving -8.02.
+    const first = readSide(FIRST_GUESS, 8.02, null, 0.25, true);
+    const past = readSide(first.belief, -4.09, { magnitudeUm: 8.02, movedUm: -8.02, sharpnessRatio: 2 }, 0.25, true);
+    expect(past.disagreement).toBeNull();
+    expect(past.belief).toMatchObject({ side: -1, flips: 0 });
+    expect(past.defocusUm).toBeCloseTo((-8.02 * 4.09) / (4.09 + 8.02), 9); // -2.71: the truth is -2.85
+    // A model that reads k times the defocus everywhere sends the stage (k - 1) times the start past the focus; the
+    // split finds it exactly, where the reading would be k times too far.
+    for (const [startUm, k] of [
+      [5.5, 1.5],
+      [5, 1.6],
+      [4.5, 1.7],
+    ]) {
+      const start = readSide(FIRST_GUESS, k * startUm, null, 0.25, true);
+      const trueNow = startUm - k * startUm;
+      const now = readSide(start.belief, k * trueNow, { magnitudeUm: k * startUm, movedUm: -k * startUm }, 0.25, true);
+      expect(now.defocusUm).toBeCloseTo(trueNow, 9);
+    }
+  });
+
+  it('the readings are taken as they are when the move did not cross by the model, near focus, or from its ceiling', () => {
+    const first = readSide(FIRST_GUESS, 8.02, null, 0.25, true);
+    // The same side after the move: short of the focus.
+    expect(readSide(first.belief, 4.09, { magnitudeUm: 8.02, movedUm: -4 }, 0.25, true).defocusUm).toBe(4.09);
+    // Within CROSSING_MIN_READING_UM the local search spaces its planes by the reading itself.
+    const near = readSide(first.belief, -2.5, { magnitudeUm: 8.02, movedUm: -8.02 }, 0.25, true);
+    expect(near.defocusUm).toBe(-2.5);
+    expect(2.5).toBeLessThanOrEqual(CROSSING_MIN_READING_UM);
+    // From the ceiling the first reading is a lower bound: no ratio.
+    const high = readSide(FIRST_GUESS, 9, null, 0.25, true);
+    expect(readSide(high.belief, -4, { magnitudeUm: 9, movedUm: -9 }, 0.25, true).defocusUm).toBe(-4);
+    // A magnitude model names no side: its crossings are seen by sharpness only (the test above).
+    const guess = readSide(FIRST_GUESS, 8.02, null, 0.25);
+    expect(readSide(guess.belief, 4.09, { magnitudeUm: 8.02, movedUm: -8.02 }, 0.25).defocusUm).toBe(4.09);
   });
 
   it('a much blurrier frame, a reading at the ceiling, or one that doubled, is a move away from focus', () => {
