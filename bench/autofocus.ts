@@ -11,6 +11,8 @@
  *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
  *          [--net-only]   (skips the sweep: for trying loop changes quickly; the figures to report need both)
  *          [--pixel-pitch <um>]   (another camera behind the objective: frames at another pixel size than the model's)
+ *          [--tolerance <um>]   (the run's tolerance, default the settings' 0.25 um: how closely a near-focus pair must
+ *          settle the focus)
  *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
  *          as a monochrome camera gives it: bench/camera-output.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
@@ -57,6 +59,7 @@ function opt(name: string): string | undefined {
 
 const SHARED_SLIDES = path.resolve(appRoot(), '..', 'shared', 'data', 'slides');
 const maxPatches = () => Number(opt('max-patches') ?? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches);
+const toleranceUm = () => Number(opt('tolerance') ?? DEFAULT_AUTOFOCUS_SETTINGS.toleranceUm);
 const SLIDE_RE = /\.(png|jpe?g|tiff?)$/i;
 const TARGETS = { medianUm: 0.25, p95Um: 0.5, netImages: 3, sweepImages: 10, computeMs: 150 };
 
@@ -203,14 +206,14 @@ async function runTrial(
   const t0 = performance.now();
   const trace: RunTrace = await runAutofocus({
     devices: { camera: realOutput(vm.camera), zStage: vm.zStage },
-    settings: AutofocusSettings.parse({ maxPatches: maxPatches() }),
+    settings: AutofocusSettings.parse({ maxPatches: maxPatches(), toleranceUm: toleranceUm() }),
     method,
     estimate: async (f: Frame) => {
       const e = await estimateFrame(f, predictor, { maxPatches: maxPatches() });
       computeMs.push(e.computeMs);
       return e;
     },
-    ...sideHandling(predictor.card, AutofocusSettings.parse({}).toleranceUm),
+    ...sideHandling(predictor.card, toleranceUm()),
     depthOfFieldUm: depthOfFieldUm(vm.setup),
   });
   if (flag('trace') && method === 'net') {
@@ -502,7 +505,7 @@ async function main(): Promise<void> {
     '',
     modelLine,
     `slides: ${slides.map(stem).join(', ')} (${why})`,
-    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${flag('realtime') ? 'real-time' : 'instant'}; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
+    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${flag('realtime') ? 'real-time' : 'instant'}, tolerance ${toleranceUm()} um; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
     '',
     `                          network     sweep   net/sweep   target`,
     `median final |d| (um)  ${f(net.medianFinalUm).padStart(9)} ${f(sweep.medianFinalUm).padStart(9)} ${f(report.ratios.medianFinal, 2).padStart(11)}   net <= ${TARGETS.medianUm} ${ok(checks.netMedian)}`,

@@ -559,6 +559,7 @@ async function refineAround(
     signal: o.signal,
     onFrame: planeCounter(s),
     readingSided: o.magnitudeOnly !== true,
+    toleranceUm: o.settings.toleranceUm,
     readMagnitude:
       reading === null
         ? undefined

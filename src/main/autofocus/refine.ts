@@ -17,10 +17,11 @@
  * the time limit with the best fit so far.
  */
 import type { Camera, Frame, ZStage } from '../../hardware/types';
+import { DEFAULT_AUTOFOCUS_SETTINGS } from '../../shared/autofocus';
 import type { FocusCurvePoint } from '../../shared/dataset';
 import { bestPlane, ClassicCancelled, CLASSIC_METRIC, fitLabel, sharpnessOfFrame, type ClassicResult } from './classic';
 import { clampToLimits, moveBacklashAware, sleep, withinLimits } from './move';
-import { pairFocus, pairFocusWithReadings, type PairFocus } from './pair';
+import { pairAgreementUm, pairFocus, pairFocusWithReadings, type PairFocus } from './pair';
 
 /** Step between planes of the search (um): within the depth of field of a 20x or 40x dry objective. */
 export const REFINE_STEP_UM = 1;
@@ -59,6 +60,8 @@ export interface RefineOptions {
   readMagnitude?: (frame: Frame) => Promise<number | null>;
   /** The readings' sign names the side of the focus (false for a model that reads |d| only). Default true. */
   readingSided?: boolean;
+  /** The run's tolerance (um): how closely a pair must settle the focus (pairAgreementUm). Default: the default settings'. */
+  toleranceUm?: number;
 }
 
 export interface RefineResult extends ClassicResult {
@@ -109,7 +112,8 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
   const { frame: secondFrame, ...b } = await snapAt(second);
 
   // 2. Two planes straddling the focus settle it.
-  const pair = o.depthOfFieldUm ? pairFocus(o.here, b, o.depthOfFieldUm) : null;
+  const agreement = pairAgreementUm(o.toleranceUm ?? DEFAULT_AUTOFOCUS_SETTINGS.toleranceUm);
+  const pair = o.depthOfFieldUm ? pairFocus(o.here, b, o.depthOfFieldUm, agreement) : null;
   const reading = o.readMagnitude ? await o.readMagnitude(secondFrame) : undefined;
   const hereReading = o.hereReadingUm ?? o.defocusUm;
   const straddles =
@@ -124,6 +128,7 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
           { ...b, readingUm: reading },
           READING_FLOOR_UM,
           o.readingSided !== false,
+          agreement,
         )
       : null;
   if (narrowed !== null) return end('pair+reading', narrowed, null, pair);

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   focusFromPair,
+  PAIR_AGREEMENT_UM,
+  pairAgreementUm,
   pairFocus,
   pairFocusWithReadings,
   READING_SCALE_RANGE,
@@ -308,6 +310,34 @@ describe('a pair with one plane near the focus, narrowed by the network reading 
     expect(at(null, null)).toBeNull();
     expect(READING_SCALE_RANGE[0]).toBeLessThan(1);
     expect(READING_SCALE_RANGE[1]).toBeGreaterThan(1);
+  });
+
+  it('a looser tolerance lets two planes settle what the default leaves to a third; a tighter one changes nothing', async () => {
+    expect(pairAgreementUm(0.1)).toBe(PAIR_AGREEMENT_UM);
+    expect(pairAgreementUm(0.25)).toBe(PAIR_AGREEMENT_UM);
+    expect(pairAgreementUm(0.5)).toBe(1);
+    // The pair above, its answers spread over more than 0.6 um and less than 1: a 0.5 um tolerance takes its middle.
+    const { a, b } = near(0.8 * DOF);
+    const pair = pairFocus(a, b, DOF)!;
+    expect(pair.spreadUm).toBeGreaterThan(PAIR_AGREEMENT_UM);
+    expect(pair.spreadUm).toBeLessThan(1);
+    expect(pairFocus(a, b, DOF, pairAgreementUm(0.5))?.settled).toBe(true);
+    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, 0.15);
+    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / (0.8 * DOF)) ** 2) ** 1.5);
+    const here = { z: 0.15, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
+    const run = async (toleranceUm?: number) => {
+      await stage.moveTo(0.15);
+      return refineNearFocus({ camera, zStage: stage, here, defocusUm: 0.6, depthOfFieldUm: DOF, toleranceUm });
+    };
+    const loose = await run(0.5);
+    expect(loose.how).toBe('pair');
+    expect(loose.images).toBe(1);
+    expect(Math.abs(stage.z)).toBeLessThanOrEqual(0.5);
+    for (const toleranceUm of [undefined, 0.1]) {
+      const strict = await run(toleranceUm);
+      expect(strict.how).toBe('fit');
+      expect(strict.images).toBeGreaterThanOrEqual(2);
+    }
   });
 
   it('refineNearFocus settles it with one new image where the pair alone needs a third plane', async () => {
