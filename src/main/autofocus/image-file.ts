@@ -1,7 +1,7 @@
 /**
  * An image file (one page of it) as a Frame for `focus-station predict`: PNG/TIFF/JPEG..., 8, 16 or 32 bit (float or
- * integer), greyscale (kept as one channel: preprocessing replicates it to RGB) or colour; alpha is dropped. The pixel size is not in most files: the caller
- * gives it (default: the model's).
+ * integer), greyscale (kept as one channel: preprocessing replicates it to RGB) or colour; alpha is dropped. The
+ * pixel size is not in most files: the caller gives it (default: the model's).
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { brightestSample } from '../dataset/codec';
@@ -29,8 +29,8 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
   }
   const bands = meta.channels ?? 3;
   const grey = bands <= 2;
-  if (isWideDepth(meta.depth)) return readWideFrame(path, page, meta, pixelSizeUm, dataBits);
-  const sixteen = meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8;
+  if (isWideDepth(meta.depth)) return readWideFrame(path, page, grey, meta.pages ?? 1, pixelSizeUm, dataBits);
+  const sixteen = isSixteenBit(meta);
   const space = sixteen ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb';
   let out: { data: Buffer; info: OutputInfo };
   try {
@@ -69,17 +69,23 @@ export async function readImageFrame(path: string, pixelSizeUm: number, dataBits
 async function readWideFrame(
   path: string,
   page: number,
-  meta: Metadata,
+  grey: boolean,
+  pages: number,
   pixelSizeUm: number,
   dataBits: number | undefined,
 ): Promise<Frame> {
   let wide: Wide16;
   try {
-    wide = await decodeWide16(path, page, (meta.channels ?? 3) <= 2, meta.pages ?? 1, dataBits);
+    wide = await decodeWide16(path, page, grey, pages, dataBits);
   } catch (err) {
     throw new ImageFileError(`${path}: cannot decode the image (${firstLine(err)})`);
   }
   return { ...wide, bitDepth: 16, pixelSizeUm, exposureMs: 0, timestamp: Date.now() };
+}
+
+/** Samples of more than 8 and at most 16 bits (32-bit files are isWideDepth). */
+function isSixteenBit(meta: Metadata): boolean {
+  return meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8;
 }
 
 /** Samples (of 255 or 65535) by which a grey pixel's R, G and B may differ after JPEG's colour round trip. */
@@ -140,7 +146,7 @@ export async function dataBitsOfFile(path: string, pages: number): Promise<numbe
   try {
     const meta = await sharp(path, { failOn: 'error' }).metadata();
     if (isWideDepth(meta.depth)) return undefined; // decodeWide16 scales a 32-bit stack over its pages itself
-    if (!(meta.depth === 'ushort' || meta.depth === 'short' || (meta.bitsPerSample ?? 8) > 8)) return undefined;
+    if (!isSixteenBit(meta)) return undefined;
     let max = 0;
     for (let page = 0; page < pages; page++) {
       const stats = await sharp(path, { failOn: 'error', page }).stats();

@@ -153,8 +153,9 @@ export interface ReadPlane extends FocusCurvePoint {
  * out, where the other plane is, and that distance is what the width leaves open. Each plane read above the floor,
  * on the side of the other plane (when the model names sides: `sided`), and taken at its word one of the pair's
  * answers, puts the focus within READING_SCALE_RANGE of its reading from it; where that band and the pair's answers
- * overlap by no more than the agreement (PAIR_AGREEMENT_UM by default), their middle is the focus. Null when no plane is read well enough, a
- * reading disagrees with the pair, or the overlap is too wide. On the curve with a 1 % noise floor
+ * overlap by no more than the agreement (PAIR_AGREEMENT_UM by default), their middle is the focus. Null when no
+ * plane is read well enough, a reading disagrees with the pair, or the overlap is too wide. On the curve with a 1 %
+ * noise floor
  * (`bench:autofocus -- --pair`), first plane within 0.5 um of focus: settled 78 -> 97 % of trials for a model that
  * reads 1x, 0.7 % of them more than 0.25 um off; a model that reads 1.5x settles 12 % more than 0.25 um off (the
  * check on its word refuses the rest).

@@ -60,7 +60,7 @@ export interface RefineOptions {
   readMagnitude?: (frame: Frame) => Promise<number | null>;
   /** The readings' sign names the side of the focus (false for a model that reads |d| only). Default true. */
   readingSided?: boolean;
-  /** The run's tolerance (um): how closely a pair must settle the focus (pairAgreementUm). Default: the default settings'. */
+  /** The run's tolerance (um): how closely a pair must settle the focus (pairAgreementUm). Default: the settings'. */
   toleranceUm?: number;
 }
 

@@ -104,10 +104,10 @@ export function readSide(
 
 /**
  * The model names the other side now, its magnitude fell, and both readings lie where it reads |d| at all (above
- * CROSSING_MIN_READING_UM, below its ceiling): the move went past the focus. That happens when the model over-reads the
- * sample, and the reading beyond the focus is then over-read alike (ldse-net-40x reads 1.4-1.5x on one held-out slide:
- * 8.02 um at 5.17, then 4.09 at -2.85). The ratio of the two readings splits the move whatever the scale (2.71 here),
- * where the reading alone sends the stage past the focus again.
+ * CROSSING_MIN_READING_UM, below its ceiling): the move went past the focus. That happens when the model over-reads
+ * the sample, and the reading beyond the focus is then over-read alike (ldse-net-40x reads 1.4-1.5x on one held-out
+ * slide: 8.02 um at 5.17, then 4.09 at -2.85). The ratio of the two readings splits the move whatever the scale
+ * (2.71 here), where the reading alone sends the stage past the focus again.
  */
 function overshot(current: SideBelief, now: SideBelief, reading: number, previous: PriorReading): boolean {
   return (
