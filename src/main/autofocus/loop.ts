@@ -105,11 +105,14 @@ export interface RunTrace {
 
 /**
  * Within this (um) of a reading, sharpness finishes the run for a coarse model (refineLocally), and the fallback
- * searches only around the stage. 3 rather than 2.5: the 20x model reads 1.5x too much on one held-out slide, so
- * 2 um read as 2.7-3 took a net move and a pair instead of a pair (bench:autofocus 20x 3.40 -> 3.30 images, 40x
- * 3.55 -> 3.50; 3.5 gave the same at 20x, and pairs read beyond 3 um settle less often: bench:autofocus --pair).
+ * searches only around the stage. With the previous 20x model 2.5 cost images (a 1.5x over-read took 2 um to 2.7-3
+ * um, a net move and a pair instead of a pair) and 3.5 gave the same as 3. With the models of docs/training.md 3f,
+ * 3.5 saves the net move for readings of 3-3.5 um (the pair's second plane goes 4 um out, the cap, so it still
+ * reaches past the focus): bench:autofocus --net-only, 60 starts, seeds 1 / 2: 20x 2.92 / 2.78 -> 2.85 / 2.73
+ * images, 40x 3.10 / 3.53 -> 3.03 / 3.48, final |d| p95 within 0.03 um of before. 4 gave 40x 3.05 and a 0.41 um
+ * worst case (pairs 4 um apart, the nearer plane still 3 um out).
  */
-export const LOCAL_REFINE_MAX_UM = 3;
+export const LOCAL_REFINE_MAX_UM = 3.5;
 /**
  * The fallback near focus: three planes 1 um apart, enough for a curve fit within the depth of field. A peak at an
  * edge adds two planes that way (twice at most), since the network's last reading was within LOCAL_REFINE_MAX_UM.

@@ -4,7 +4,8 @@
  *   loop assumes a side (above focus).
  * - A signed model whose card reports sign errors above SIGN_TRUSTED_RATE (e.g. 10 %: the side-magnitude LDSE-NET)
  *   names a side, and the loop follows it until it is caught wrong; from then on the loop keeps its own belief,
- *   except within NEAR_FOCUS_SIDE_UM of focus, where the model names the side well.
+ *   except within NEAR_FOCUS_SIDE_UM of focus, where the model names the side well, and where the model puts the
+ *   focus past the plane the wrong move started from (the flip went past the focus).
  * Either way the loop moves towards focus on that side and reads again: if the residual grew, the focus is on the
  * other side (the move went away from it), so the side flips. That costs one extra image when the side is wrong,
  * against the dozen of a classic search.
@@ -24,6 +25,11 @@ export interface SideBelief {
   flips: number;
   /** The last reading flipped the side: it was taken on the far side, where the model may saturate. */
   justFlipped?: boolean;
+  /**
+   * Where a flip put the focus: beyond the plane the wrong move started from (`originUm`, relative to the plane of
+   * the reading this belief was formed at), on the side `towards` (+1: above it). Kept from the last flip.
+   */
+  focusPast?: { originUm: number; towards: 1 | -1 };
 }
 
 /** The first guess of a magnitude model: above focus. Either guess costs one image when wrong. */
@@ -39,11 +45,37 @@ export const SIGN_TRUSTED_RATE = 0.01;
  */
 export const NEAR_FOCUS_SIDE_UM = 3;
 
-/** The side a reading names (modelSide models): the model's, until caught wrong; then the belief, except near focus. */
+/**
+ * The side a reading names (modelSide models): the model's, until caught wrong; then the belief, except near focus
+ * and where the model puts the focus past the plane the wrong move started from (`pointsPastOrigin`).
+ */
 function sideOf(belief: SideBelief, readingUm: number, modelSide: boolean): 1 | -1 {
   if (!modelSide) return belief.side;
-  if (belief.flips > 0 && Math.abs(readingUm) > NEAR_FOCUS_SIDE_UM) return belief.side;
+  const far = Math.abs(readingUm) > NEAR_FOCUS_SIDE_UM;
+  if (belief.flips > 0 && far && !pointsPastOrigin(belief, readingUm)) return belief.side;
   return readingUm < 0 ? -1 : 1;
+}
+
+/**
+ * After a flip the focus lies past the plane the wrong move started from (the move went away from it; a crossing,
+ * which can also make the reading grow, is told apart by sharpness before, `crossedFocus`). The belief's side, kept from the far side, is right as
+ * long as the stage has not crossed the focus since; a flip sized by a reading the model over-read crosses it (40x
+ * on HE_medium_nuclei: +7.90 um read at -5.13, down to -13.03, back up 15.8 to +2.78), and the belief then sent the
+ * stage further up (+4.16 read there, rightly). The model's side is taken again when the focus it names lies past
+ * that origin plane by more than NEAR_FOCUS_SIDE_UM: the origin read beyond the local search's reach, so the focus
+ * is not that close to it, and a reading that points back to it is the far-side error the belief guards against.
+ */
+function pointsPastOrigin(belief: SideBelief, readingUm: number): boolean {
+  if (!belief.focusPast) return false;
+  // The focus the reading names, relative to the plane it was read at, is -readingUm (d = z - z_focus).
+  const pastOrigin = (-readingUm - belief.focusPast.originUm) * belief.focusPast.towards;
+  return pastOrigin > NEAR_FOCUS_SIDE_UM;
+}
+
+/** The belief carried to the plane after a move: the flip's origin plane, seen from there. */
+function movedBy(belief: SideBelief, movedUm: number): SideBelief {
+  if (!belief.focusPast) return belief;
+  return { ...belief, focusPast: { ...belief.focusPast, originUm: belief.focusPast.originUm - movedUm } };
 }
 
 export interface SideStep {
@@ -74,6 +106,7 @@ export function readSide(
   modelSide = false,
 ): SideStep {
   const m = Math.abs(readingUm);
+  if (previous) current = movedBy(current, previous.movedUm);
   // The side this reading names; a flip below reverses the side the last move acted on (`current`), not this one.
   const belief: SideBelief = { ...current, side: sideOf(current, readingUm, modelSide) };
   if (!previous) return { belief, defocusUm: belief.side * m, disagreement: null };
@@ -89,8 +122,9 @@ export function readSide(
   if (current.justFlipped)
     return { belief: { ...belief, justFlipped: false }, defocusUm: belief.side * m, disagreement: null };
   // A move of the full reading that left the residual where it was went away from focus too: far beyond it the model
-  // saturates (about 9 um), so +9 um read at +18 um looks the same as at +9.
-  if (moved > 2 * toleranceUm && previous.magnitudeUm - m < toleranceUm) return flip(current, m, previous);
+  // saturates (about 9 um), so +9 um read at +18 um looks the same as at +9, give or take its noise there (`atCeiling`).
+  const held = previous.magnitudeUm - m < toleranceUm || atCeiling(m, previous);
+  if (moved > 2 * toleranceUm && held) return flip(current, m, previous);
   if (moved > 2 * toleranceUm && previous.magnitudeUm - m < MIN_TRACKING * moved) {
     return {
       belief,
@@ -123,7 +157,8 @@ function overshot(current: SideBelief, now: SideBelief, reading: number, previou
  * spaces its second plane by the reading, and the ratio of readings there is pulled down by the model's floor near
  * focus (the shipped models read 0.45-0.5 um at focus). Split so, 1-3 um readings put that plane nearer the focus and
  * took more images (bench:autofocus 40x: three runs in 60). Above it, the ratio decides between another move and the
- * local search.
+ * local search. (The local search now starts below 3.5 um; 3.5 here changed no run of bench:autofocus --net-only,
+ * seeds 1 and 2, 20x and 40x.)
  */
 export const CROSSING_MIN_READING_UM = 3;
 
@@ -162,7 +197,20 @@ export const CROSSED_MAX_GROWTH = 1.3;
 function crossed(belief: SideBelief, reading: number, previous: PriorReading): SideStep {
   const d = previous.movedUm * (reading / (reading + previous.magnitudeUm));
   const side: 1 | -1 = d > 0 ? 1 : -1;
-  return { belief: { side, flips: belief.flips, justFlipped: false }, defocusUm: d, disagreement: null };
+  return { belief: { ...belief, side, justFlipped: false }, defocusUm: d, disagreement: null };
+}
+
+/**
+ * Both readings at the model's ceiling, where it saturates: how much the magnitude fell is its noise there, not the
+ * move (40x on HE_medium_nuclei: -9.32 um read at +9.64, up 9.32 to +18.96, -8.96 there, which fell by more than the
+ * tolerance: "does not follow the focus", and the coarse-to-fine search took 25 images). Sharpness cannot tell either:
+ * that far out its curve is flat (0.88 of the frame before, noise). Within the model's range (starts within +-10 um,
+ * its training range) a move of a full ceiling reading that still reads the ceiling went away from the focus. From
+ * further out (over 17 um) the flip is wrong, the next reading grows or holds at the ceiling again, and after
+ * MAX_SIDE_FLIPS the fallback search decides, as before.
+ */
+function atCeiling(readingUm: number, previous: PriorReading): boolean {
+  return readingUm >= CEILING_READING_UM && previous.magnitudeUm >= CEILING_READING_UM;
 }
 
 /**
@@ -178,7 +226,9 @@ export const CEILING_READING_UM = 8.5;
 function flip(belief: SideBelief, reading: number, previous: PriorReading): SideStep {
   const m =
     reading >= CEILING_READING_UM ? Math.max(reading, previous.magnitudeUm + Math.abs(previous.movedUm)) : reading;
-  const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1, justFlipped: true };
+  // The move started at -movedUm from here and went away from the focus, which lies past its start.
+  const focusPast = { originUm: -previous.movedUm, towards: (previous.movedUm > 0 ? -1 : 1) as 1 | -1 };
+  const next: SideBelief = { side: belief.side === 1 ? -1 : 1, flips: belief.flips + 1, justFlipped: true, focusPast };
   if (next.flips > MAX_SIDE_FLIPS) {
     return {
       belief: next,

@@ -214,6 +214,41 @@ describe('network loop with a magnitude model', () => {
     expect(near).toMatchObject({ defocusUm: -0.4, belief: { side: -1 } });
   });
 
+  it('after a flip sized by an over-read, a reading that puts the focus past the start of the wrong move names the side', () => {
+    // ldse-net-40x on HE_medium_nuclei: +7.90 at -5.13 um (wrong side), down 7.90 to -13.03, 9.02 there (the ceiling):
+    // the flip sends the stage up 15.8 to +2.78, past the focus, which reads +4.16 (rightly).
+    const first = readSide(FIRST_GUESS, 7.9, null, 0.25, true);
+    const grew = readSide(first.belief, 9.02, { magnitudeUm: 7.9, movedUm: -7.9, sharpnessRatio: 0.4 }, 0.25, true);
+    expect(grew).toMatchObject({ defocusUm: -15.8, belief: { side: -1, flips: 1 } });
+    const back = readSide(grew.belief, 4.16, { magnitudeUm: 15.8, movedUm: 15.8, sharpnessRatio: 3 }, 0.25, true);
+    // The focus it names, 2.78 - 4.16 = -1.38 um, lies 3.75 um above the start: the reading's side, not the belief's.
+    expect(back).toMatchObject({ defocusUm: 4.16, disagreement: null, belief: { side: 1 } });
+    // A reading that points back to within NEAR_FOCUS_SIDE_UM of the start is the far-side error the belief guards
+    // against: +4 at -9 um (wrong side), down to -13, 8.6 there, up 8.6 to -4.4, +5.5 there (wrong again).
+    const farFirst = readSide(FIRST_GUESS, 4, null, 0.25, true);
+    const farGrew = readSide(farFirst.belief, 8.6, { magnitudeUm: 4, movedUm: -4 }, 0.25, true);
+    expect(farGrew.defocusUm).toBeCloseTo(-8.6, 9);
+    const farBack = readSide(farGrew.belief, 5.5, { magnitudeUm: 8.6, movedUm: 8.6 }, 0.25, true);
+    expect(farBack.defocusUm).toBe(-5.5); // up again, towards the focus at 0
+    // The origin follows the stage: two moves later the same reading is judged from where the start now lies.
+    const later = readSide(farBack.belief, 5, { magnitudeUm: 5.5, movedUm: 1 }, 0.25, true);
+    expect(later.belief.focusPast?.originUm).toBeCloseTo(-(-4 + 8.6 + 1), 9); // the start, 5.6 um below
+    expect(later.defocusUm).toBe(-5);
+  });
+
+  it('both readings at the ceiling after a full move: the move went away, whatever the noise in the readings', () => {
+    // ldse-net-40x: -9.32 at +9.64 um (wrong side), up 9.32 to +18.96, -8.96 there: fell 0.36 um, more than the
+    // tolerance, so this was "does not follow the focus" and a 25-image search.
+    const first = readSide(FIRST_GUESS, -9.32, null, 0.25, true);
+    const away = readSide(first.belief, -8.96, { magnitudeUm: 9.32, movedUm: 9.32, sharpnessRatio: 0.88 }, 0.25, true);
+    expect(away).toMatchObject({ disagreement: null, belief: { side: 1, flips: 1 } });
+    expect(away.defocusUm).toBeCloseTo(18.64, 9); // back down to 0.32 um from focus
+    // Below the ceiling a reading that fell by less than 0.3 of the move still does not follow it (without a
+    // sharpness measure; with one as sharp as before, it is a crossing).
+    const below = readSide(first.belief, -8.2, { magnitudeUm: 9.32, movedUm: 9.32 }, 0.25, true);
+    expect(below.disagreement).toMatch(/does not follow/);
+  });
+
   it('a flip reverses the side the last move acted on, whatever side the new reading names', () => {
     // truly at -4: the model said +4, the loop moved down 4 to -8, and the model now (rightly) says -8
     const first = readSide(FIRST_GUESS, 4, null, 0.25, true);
