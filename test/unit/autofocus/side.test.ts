@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../../src/hardware/types';
-import { runAutofocus } from '../../../src/main/autofocus/loop';
+import { LOCAL_REFINE_MAX_UM, runAutofocus } from '../../../src/main/autofocus/loop';
 import {
   CROSSING_MIN_READING_UM,
   FIRST_GUESS,
@@ -294,6 +294,32 @@ describe('network loop with a magnitude model', () => {
     expect(trace.outcome).toBe('focused');
     expect(trace.decidedBy).toBe('net+refine');
     expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
+  });
+
+  it(`a reading within LOCAL_REFINE_MAX_UM (${LOCAL_REFINE_MAX_UM} um) starts the local search; beyond it, a move first`, async () => {
+    const run = async (start: number) => {
+      const { camera, z, m } = await fake(start);
+      const trace = await runAutofocus({
+        devices: { camera, zStage: z },
+        settings: settings(),
+        method: 'net',
+        sideFromModel: true,
+        refineNearFocus: true,
+        depthOfFieldUm: 1.2,
+        estimate: async (f) => stubEstimate(truth(f)),
+      });
+      expect(trace.outcome).toBe('focused');
+      expect(trace.decidedBy).toBe('net+refine');
+      expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
+      return trace;
+    };
+    // 3.3 um: the second plane goes 4 um down (twice the reading, capped), past the focus: no net move.
+    const near = await run(3.3);
+    expect(near.moves.filter((mv) => mv.by === 'net')).toHaveLength(0);
+    expect(near.images).toBeLessThanOrEqual(3);
+    const far = await run(LOCAL_REFINE_MAX_UM + 0.5);
+    expect(far.moves.filter((mv) => mv.by === 'net')).toHaveLength(1);
+    expect(far.images).toBeGreaterThanOrEqual(3);
   });
 
   it('without magnitudeOnly the same estimator is caught by the verify step below focus', async () => {
