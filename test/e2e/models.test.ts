@@ -46,6 +46,7 @@ describe('Models page in Chromium', () => {
           expect.stringContaining('ldse-net-20x'),
           expect.stringContaining('ldse-net-40x'),
           expect.stringContaining('ldse-net-20x-mono'),
+          expect.stringContaining('ldse-net-40x-mono'),
         ]),
       );
   });

@@ -202,9 +202,10 @@ describe('focus-station predict with a model made for monochrome cameras', () =>
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.model)).toEqual(['ldse-net-20x-mono', 'ldse-net-20x']);
-    // 40x monochrome images too: the colour 40x model reads monochrome frames near chance (docs/training.md, 3e)
+    // 40x monochrome images: the 40x model made for monochrome cameras (docs/training.md 3g); the colour 40x model
+    // reads monochrome frames near chance (3e)
     const at40x = await cli(['predict', path.join(dir, 'grey.png'), '--pixel-size', '0.055', '--json']);
-    expect(JSON.parse(at40x.stdout.trim()).model).toBe('ldse-net-20x-mono');
+    expect(JSON.parse(at40x.stdout.trim()).model).toBe('ldse-net-40x-mono');
     // --model still decides
     const given = await cli(['predict', path.join(dir, 'grey.png'), '--model', 'ldse-net-20x', '--json']);
     expect(JSON.parse(given.stdout.trim()).model).toBe('ldse-net-20x');

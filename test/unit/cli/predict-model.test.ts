@@ -48,5 +48,10 @@ describe('the model for a pixel size', () => {
     expect(nearestForPixelSize(pool, 0.07, 'colour')).toBe('ldse-net-40x');
     // 0.03 um/px suits only the 40x model (x1.8; the 20x ones are x5.75 away): colour or not, it reads them
     expect(nearestForPixelSize(pool, 0.03, 'monochrome')).toBe('ldse-net-40x');
+    // With a 40x monochrome model too (shipped since 3g), each monochrome image gets the nearer of the two
+    const both = [...pool, entry('ldse-net-40x-mono', 0.055, 'ldse-net', 'signed', 'monochrome')];
+    expect(nearestForPixelSize(both, 0.07, 'monochrome')).toBe('ldse-net-40x-mono');
+    expect(nearestForPixelSize(both, 0.1725, 'monochrome')).toBe('ldse-net-20x-mono');
+    expect(nearestForPixelSize(both, 0.055, 'colour')).toBe('ldse-net-40x');
   });
 });
