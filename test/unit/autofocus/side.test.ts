@@ -13,7 +13,7 @@ import {
   sideHandling,
 } from '../../../src/main/autofocus/side';
 import type { ModelCard } from '../../../src/shared/model-card';
-import { AutofocusSettings } from '../../../src/shared/autofocus';
+import { AutofocusSettings, type Estimate } from '../../../src/shared/autofocus';
 import { fakeDevices } from '../../helpers/fakeMicroscope';
 import { stubEstimate } from './stubs';
 
@@ -24,6 +24,21 @@ async function fake(zStart: number) {
   const dev = await fakeDevices({ width: 96, height: 96, pixelSizeUm: 0.345, seed: 11 });
   await dev.z.moveTo(zStart);
   return dev;
+}
+
+/** A run of a signed model whose side is checked, coarse near focus (sharpness finishes), on the fake microscope. */
+async function focusSignedCoarse(zStart: number, estimate: (f: Frame) => Estimate) {
+  const { camera, z, m } = await fake(zStart);
+  const trace = await runAutofocus({
+    devices: { camera, zStage: z },
+    settings: settings(),
+    method: 'net',
+    sideFromModel: true,
+    refineNearFocus: true,
+    depthOfFieldUm: 1.2,
+    estimate: async (f) => estimate(f),
+  });
+  return { trace, m };
 }
 
 describe('side of focus from a move', () => {
@@ -275,17 +290,8 @@ describe('network loop with a magnitude model', () => {
   it('a signed model that reads twice the defocus on one side only: the move across the focus is seen as one', async () => {
     // Starts on the blurrier side (this microscope blurs 1.8 px/um above focus, 1.4 below), so the frame after the
     // move is the sharper one; from the sharper side an asymmetric curve can hide a crossing (then: the flip).
-    const { camera, z, m } = await fake(3.7);
-    const trace = await runAutofocus({
-      devices: { camera, zStage: z },
-      settings: settings(),
-      method: 'net',
-      sideFromModel: true,
-      refineNearFocus: true,
-      depthOfFieldUm: 1.2,
-      // +2|d| everywhere, floored at 0.5 um: right above focus, wrong below it, twice too far
-      estimate: async (f) => stubEstimate(Math.max(0.5, 2 * Math.abs(truth(f)))),
-    });
+    // +2|d| everywhere, floored at 0.5 um: right above focus, wrong below it, twice too far
+    const { trace, m } = await focusSignedCoarse(3.7, (f) => stubEstimate(Math.max(0.5, 2 * Math.abs(truth(f)))));
     // +3.7 reads 7.4: down 7.4 to -3.7, which reads 7.4 again with a sharper frame: back up 3.7, then the refinement.
     const netMoves = trace.moves.filter((mv) => mv.by === 'net').map((mv) => mv.toUm - mv.fromUm);
     expect(netMoves).toHaveLength(2);
@@ -298,16 +304,7 @@ describe('network loop with a magnitude model', () => {
 
   it(`a reading within LOCAL_REFINE_MAX_UM (${LOCAL_REFINE_MAX_UM} um) starts the local search; beyond it, a move first`, async () => {
     const run = async (start: number) => {
-      const { camera, z, m } = await fake(start);
-      const trace = await runAutofocus({
-        devices: { camera, zStage: z },
-        settings: settings(),
-        method: 'net',
-        sideFromModel: true,
-        refineNearFocus: true,
-        depthOfFieldUm: 1.2,
-        estimate: async (f) => stubEstimate(truth(f)),
-      });
+      const { trace, m } = await focusSignedCoarse(start, (f) => stubEstimate(truth(f)));
       expect(trace.outcome).toBe('focused');
       expect(trace.decidedBy).toBe('net+refine');
       expect(Math.abs(m.z - m.zFocusAt(m.xy))).toBeLessThan(0.3);
