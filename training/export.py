@@ -170,7 +170,9 @@ def build_card(state: dict, model_id: str, name: Optional[str], optics: dict, sh
                     "test_error_std_um": best.get("test_error_std_um"),
                     **({"test_sign_error_rate": best["test_sign_error_rate"]}
                        if state.get("target", "signed") == "signed" and best.get("test_sign_error_rate") is not None
-                       else {})},
+                       else {}),
+                    # what the validation patches looked like: a monochrome model's figures are on monochrome ones
+                    "frames": dataset.get("validation_frames", "colour")},
         "created_at": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
     }
 

@@ -2,7 +2,7 @@
 
   /usr/bin/python3 -m training.rendered_eval --checkpoint <best.pt> --slides ../shared/data/slides
       --only NAME... [--setup 20x] [--n 1024] [--phase-rad 0.1 0.6] [--grid camera] [--seed 12345]
-      [--condition "as is" "JPEG q85" monochrome ...] [--device cpu|cuda] [--json]
+      [--condition "as is" "JPEG q85" monochrome ...] [--device cpu|cuda] [--json] [--card <model>.json]
 
 The export of the app's renderer holds a few hundred test patches; this draws as many as asked from the PyTorch
 renderer (training/focusnet/optics), with every other choice randomised as in training, so two checkpoints compare
@@ -12,6 +12,8 @@ as a real camera would deliver them (training.robustness's degradations: demosai
 """
 import argparse
 import json
+import os
+import shlex
 import sys
 from typing import List, Optional
 
@@ -44,9 +46,14 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="render and read on this device (default cpu)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--card", metavar="JSON",
+                        help="write the figures into this model card's metrics (one checkpoint and one condition: "
+                             "the weights the card's ONNX file holds, read as that model's camera delivers frames)")
     args = parser.parse_args(argv)
     if args.n < BATCH:
         parser.error(f"--n must be at least {BATCH}")
+    if args.card and (len(args.checkpoint) != 1 or len(args.condition) != 1):
+        parser.error("--card takes one --checkpoint and one --condition")
     check_render_options(parser, args)
     return args
 
@@ -56,6 +63,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     torch.set_num_threads(args.threads)
     try:
         results = evaluate(args)
+        if args.card:
+            write_card_metrics(args.card, args.setup, results[0], argv if argv is not None else sys.argv[1:])
     except TrainingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -68,6 +77,30 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{r['checkpoint']} ({r['condition']}): {r['n']} patches, wrong sides {sign}, "
                   f"MAE {r['test_mae_um']:.2f} um, -5..+5 um {central} um")
     return 0
+
+
+def write_card_metrics(path: str, setup: str, result: dict, argv: List[str]) -> None:
+    """Restates a card's metrics (the run's own validation) with these figures, e.g. a model for monochrome cameras
+    whose run validated on colour patches. The rest of the card, and the ONNX file, stay as they are."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            card = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise TrainingError("card", f"cannot read the model card {path}: {error}") from error
+    card_setup = (card.get("optics") or {}).get("setup_id")
+    if card_setup != setup:
+        raise TrainingError("setup_mismatch", f"{path} is a card for the {card_setup} setup, not {setup}")
+    card["metrics"] = {
+        **{key: result[key] for key in ("test_rmse_um", "test_mae_um", "test_error_std_um", "test_sign_error_rate")},
+        "frames": "monochrome" if result["condition"] == "monochrome" else "colour",
+        "n": result["n"],
+        "source": "python3 -m training.rendered_eval " + " ".join(shlex.quote(a) for a in argv),
+    }
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(card, handle, indent=2)
+        handle.write("\n")
+    os.replace(partial, path)
 
 
 def evaluate(args: argparse.Namespace) -> List[dict]:

@@ -30,7 +30,7 @@ import torch
 
 from .focusnet import checkpoint as ckpt
 from .focusnet.data.augment import PRESETS
-from .focusnet.data.camera_pipeline import camera_batch
+from .focusnet.data.camera_pipeline import camera_batch, monochrome
 from .focusnet.errors import TrainingError
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
 from .focusnet.models.head import defocus_loss
@@ -84,16 +84,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 class Validation:
-    """Fixed held-out patches and the figures the issue asks for: MAE, RMSE, -5..+5 um MAE, sign errors."""
+    """Fixed held-out patches and the figures the issue asks for: MAE, RMSE, -5..+5 um MAE, sign errors.
+
+    `frames` is the camera the figures are for: a model trained only on monochrome patches is validated (and its
+    best checkpoint picked, and its card's metrics stated) on monochrome patches, not on colour ones it never reads."""
 
     def __init__(self, generator: PatchGenerator, n: int, batch: int, mean: torch.Tensor, std: torch.Tensor,
-                 runtime: distributed.Runtime):
+                 runtime: distributed.Runtime, frames: str = "colour"):
         self.runtime = runtime
+        self.frames = frames
         self.batches = []
         done = 0
         while done < n:
             size = min(batch, n - done)
             pixels, labels = generator.sample(size)
+            if frames == "monochrome":
+                pixels = monochrome(pixels)
             # labels as training.train's loaders give them: (N, 1) on the CPU
             self.batches.append((((pixels - mean) / std).contiguous(), labels.view(-1, 1).cpu()))
             done += size
@@ -145,8 +151,11 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         probe = torch.cat([generator.sample(args.batch_size)[0] for _ in range(4)])
         mean = probe.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
         std = probe.std(dim=(0, 2, 3)).view(1, 3, 1, 1)
+    camera = PRESETS[args.augment] if args.augment != "none" else None  # the camera's pipeline on training batches
+    if camera is not None and args.greyscale_p is not None:
+        camera = dataclasses.replace(camera, greyscale_p=args.greyscale_p)
     validation = Validation(PatchGenerator(held_out, config, args.seed + 1, device), args.val_samples,
-                            args.batch_size, mean, std, runtime)
+                            args.batch_size, mean, std, runtime, validation_frames(camera))
 
     options = default_options(args.model)
     if args.model == "ldse-net":
@@ -163,9 +172,6 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     amp = device.type == "cuda"
-    camera = PRESETS[args.augment] if args.augment != "none" else None  # the camera's pipeline on training batches
-    if camera is not None and args.greyscale_p is not None:
-        camera = dataclasses.replace(camera, greyscale_p=args.greyscale_p)
 
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
@@ -180,7 +186,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         "augment": camera.to_dict() if camera else None,
         "dataset": {
             "export": f"rendered on the fly from {os.path.abspath(args.slides)}",
-            "n_train": 0, "n_test": validation_size(validation),
+            "n_train": 0, "n_test": validation_size(validation), "validation_frames": validation.frames,
             "train_slides": sorted(s.name for s in train_slides), "test_slides": sorted(args.exclude),
             "label_method": "d = z - z_focus (um, +z = objective away from the sample); z_focus = the simulator's "
                             "best focus (paraxial focus moved by the spherical aberration's best-focus shift)",
@@ -272,6 +278,11 @@ def load_init(args: argparse.Namespace) -> Optional[dict]:
     if setup != args.setup:
         raise TrainingError("init_setup", f"{args.init} was trained for the {setup} setup, not {args.setup}")
     return state
+
+
+def validation_frames(camera) -> str:
+    """Monochrome when every training patch is: the model is for monochrome cameras."""
+    return "monochrome" if camera is not None and camera.greyscale_p >= 1 else "colour"
 
 
 def validation_size(validation: Validation) -> int:

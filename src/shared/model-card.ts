@@ -93,6 +93,8 @@ export const modelCardMetricsSchema = z.looseObject({
   test_error_std_um: finite.nonnegative().nullable(),
   /** Share of test patches with |d| >= 1 um read on the wrong side of focus (signed models; absent before 2026-11-26). */
   test_sign_error_rate: finite.min(0).max(1).nullable().optional(),
+  /** The camera the test patches were read as: a model for monochrome cameras is scored on monochrome patches. */
+  frames: z.enum(['colour', 'monochrome']).optional(),
 });
 
 /** A bare file name: the ONNX file sits beside its card. */

@@ -12,6 +12,7 @@ import { launchChromium } from '../helpers/browser';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process';
 
 const REPORT = join(__dirname, '..', '..', 'docs', 'eval-20x');
+const MODELS = join(__dirname, '..', '..', 'resources', 'models');
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
@@ -49,6 +50,23 @@ describe('Models page in Chromium', () => {
           expect.stringContaining('ldse-net-40x-mono'),
         ]),
       );
+  });
+
+  it("shows a model's test metrics, and says a monochrome model's are on monochrome patches", async () => {
+    const card = JSON.parse(readFileSync(join(MODELS, 'ldse-net-40x-mono.json'), 'utf8')) as {
+      metrics: { test_sign_error_rate: number };
+    };
+    await page.getByTestId('model-row').filter({ hasText: 'ldse-net-40x-mono' }).click();
+    const metrics = page.getByTestId('card-metrics');
+    await expect
+      .poll(() => metrics.textContent())
+      .toContain(`wrong side ${(100 * card.metrics.test_sign_error_rate).toFixed(1)} %`);
+    expect(await metrics.textContent()).toContain('on monochrome patches');
+    await page
+      .getByTestId('model-row')
+      .filter({ hasText: /ldse-net-40x(?!-mono)/ })
+      .click();
+    await expect.poll(() => metrics.textContent()).not.toContain('on monochrome patches');
   });
 
   it('opens an evaluation report with sign errors and ordering within stacks per model', async () => {

@@ -231,7 +231,7 @@ def test_the_render_benchmark_times_both_grids(tmp_path, capsys):
 
 
 def test_rendered_eval_scores_checkpoints_on_the_same_draws(tmp_path, capsys):
-    from training import rendered_eval
+    from training import export, rendered_eval
     folder = _write_slides(str(tmp_path / "slides"))
     run = str(tmp_path / "run")
     assert synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", run, "--steps",
@@ -246,6 +246,24 @@ def test_rendered_eval_scores_checkpoints_on_the_same_draws(tmp_path, capsys):
     assert 0 <= first["test_sign_error_rate"] <= 1 and first["test_mae_um"] > 0
     assert rendered_eval.main(args[:7] + ["--setup", "20x", "--n", "32"]) == 2
     assert "trained for the 40x setup, not 20x" in capsys.readouterr().err
+    # --card restates a card's metrics with the figures of one checkpoint read as one camera delivers frames
+    card_path = str(tmp_path / "m.json")
+    card = export.build_card(ckpt.load(best), "m", None, {"magnification": 40, "na": 0.65, "setup_id": "40x"},
+                             "0" * 64, 1)
+    with open(card_path, "w") as handle:
+        json.dump(card, handle)
+    one = ["--checkpoint", best] + args[3:-1] + ["--condition", "monochrome", "--json", "--card", card_path]
+    assert rendered_eval.main(one) == 0
+    mono = json.loads(capsys.readouterr().out)["results"][0]
+    with open(card_path) as handle:
+        written = json.load(handle)
+    assert written["metrics"]["frames"] == "monochrome" and written["metrics"]["n"] == 32
+    assert written["metrics"]["test_sign_error_rate"] == mono["test_sign_error_rate"]
+    assert "--condition monochrome" in written["metrics"]["source"] and written["sha256"] == card["sha256"]
+    with pytest.raises(SystemExit):  # two checkpoints: which one's figures?
+        rendered_eval.parse_args(args[:-1] + ["--card", card_path])
+    assert rendered_eval.main(one[:-1] + [str(tmp_path / "missing.json")]) == 2
+    assert "cannot read the model card" in capsys.readouterr().err
     # the figures themselves (training's evaluation pass, which rendered_eval scores with): one wrong side of three
     # beyond 1 um, the 0.5 um patch has no side to miss
     class Fixed(torch.nn.Module):

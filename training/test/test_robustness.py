@@ -139,3 +139,34 @@ def test_a_greyscale_share_replaces_the_presets(patch_export, tmp_path):
             train.parse_args(["--data", patch_export, "--out", str(tmp_path / "x"), *bad])
     with pytest.raises(SystemExit):  # no camera pipeline to take a share of
         synth_train.main(["--slides", folder, "--out", str(tmp_path / "y"), "--greyscale-p", "0.5"])
+
+
+class _ColourPatches:
+    """A generator of fixed colour patches: red, green and blue differ everywhere."""
+
+    def sample(self, n):
+        pixels = torch.stack([torch.full((n, 8, 8), v) for v in (0.9, 0.5, 0.1)], dim=1)
+        return pixels, torch.linspace(-5, 5, n)
+
+
+def test_a_model_for_monochrome_cameras_is_validated_on_monochrome_patches(tmp_path):
+    from training import export, synth_train
+    from training.focusnet import checkpoint as ckpt
+    from training.focusnet.distributed import start
+
+    from .test_optics import _write_slides
+    mean, std = torch.tensor([0.6, 0.5, 0.4]).view(1, 3, 1, 1), torch.tensor([0.2, 0.1, 0.3]).view(1, 3, 1, 1)
+    for frames, grey in (("monochrome", True), ("colour", False)):
+        validation = synth_train.Validation(_ColourPatches(), 4, 4, mean, std, start("cpu"), frames)
+        seen = validation.batches[0][0] * std + mean
+        assert torch.allclose(seen[:, 0], seen[:, 2]) == grey
+    folder = _write_slides(str(tmp_path / "slides"))
+    for share, frames in (("1", "monochrome"), ("0.75", "colour")):
+        out = str(tmp_path / f"run-{share}")
+        assert synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", out,
+                                 "--steps", "1", "--batch-size", "2", "--val-every", "1", "--val-samples", "16",
+                                 "--threads", "1", "--augment", "camera+grey", "--greyscale-p", share]) == 0
+        state = ckpt.load(os.path.join(out, ckpt.BEST))
+        assert state["dataset"]["validation_frames"] == frames
+        card = export.build_card(state, "m", None, {"magnification": 40, "na": 0.65}, "0" * 64, 1)
+        assert card["metrics"]["frames"] == frames

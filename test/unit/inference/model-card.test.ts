@@ -41,6 +41,15 @@ describe('model card schema', () => {
     expect(errorOf(() => parseModelCard(bad)).message).toMatch(/test_sign_error_rate/);
   });
 
+  it('reads which camera the test patches were read as, and refuses an unknown one', () => {
+    const base = fixtureCard('mean-net') as Record<string, unknown> & { metrics: Record<string, unknown> };
+    const mono = { ...base, metrics: { ...base.metrics, frames: 'monochrome' } };
+    expect(parseModelCard(mono).metrics.frames).toBe('monochrome');
+    expect(parseModelCard(base).metrics.frames).toBeUndefined();
+    const bad = { ...base, metrics: { ...base.metrics, frames: 'infrared' } };
+    expect(errorOf(() => parseModelCard(bad)).message).toMatch(/frames/);
+  });
+
   it('rejects an unknown card_version with a message naming both versions', () => {
     const err = errorOf(() => parseModelCard(fixtureCard('future-card')));
     expect(err.code).toBe('card-version');
