@@ -7,12 +7,9 @@
  * frame, wall time per focus, and the ratios net/sweep, against the issue's targets. It always names the model it used
  * and whether that is the shipped model.
  *
- * Usage: npm run bench:autofocus -- [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>]
- *          [--roi WxH|full] [--realtime] [--repeats 10] [--json] [--trace]   (--trace: each network run's reads and moves)
- *          [--net-only]   (skips the sweep: for trying loop changes quickly; the figures to report need both)
+ * Usage: npm run bench:autofocus -- [options]   (`-- --help` lists them with their defaults), e.g.
+ *          [--n 40] [--seed 1] [--setup 20x|40x] [--model <id|path>] [--slides <dir|list|a,b>] [--net-only] [--json]
  *          [--pixel-pitch <um>]   (another camera behind the objective: frames at another pixel size than the model's)
- *          [--tolerance <um>]   (the run's tolerance, default the settings' 0.25 um: how closely a near-focus pair must
- *          settle the focus)
  *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
  *          as a monochrome camera gives it: bench/camera-output.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
@@ -26,6 +23,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createVirtualMicroscope, type VirtualMicroscope } from '../src/hardware/sim';
 import type { Camera, Frame } from '../src/hardware/types';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
@@ -38,28 +36,129 @@ import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/infer
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
-import {
-  depthOfFieldUm,
-  isSetupPresetId,
-  SETUP_PRESETS,
-  type OpticalSetup,
-  type SetupPresetId,
-} from '../src/shared/optics';
+import { depthOfFieldUm, SETUP_PRESETS, type OpticalSetup, type SetupPresetId } from '../src/shared/optics';
 import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
 import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
 import { runPairBench } from './autofocus-pair';
+import { integerArg, numberArg } from './cli-args';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
+interface Options {
+  n: number;
+  seed: number;
+  setup: SetupPresetId;
+  model?: string;
+  slides?: string;
+  roi: string;
+  realtime?: boolean;
+  repeats: number;
+  threads: number;
+  maxPatches: number;
+  tolerance: number;
+  pixelPitch?: number;
+  jpeg?: number;
+  mono?: boolean;
+  netOnly?: boolean;
+  /** false with --no-timing. */
+  timing: boolean;
+  timingOnly?: boolean;
+  oracle?: number;
+  timingModel?: string;
+  trace?: boolean;
+  json?: boolean;
+  content?: boolean;
+  pair?: boolean;
 }
 
+const program = new Command()
+  .name('bench:autofocus')
+  .description(
+    'Autofocus benchmark on the virtual microscope: the network method and the classic sweep on the SAME random ' +
+      'starts (true defocus uniform in -10..+10 um) on slides not used to train the model, then the estimate ' +
+      'compute time on full 2592x1944 frames. Prints the median and p95 of the final |defocus|, images per focus, ' +
+      'compute ms per frame and wall time per focus, and the ratios net/sweep, against the targets.',
+  )
+  .option('--n <count>', 'random starts', integerArg(1), 40)
+  .option('--seed <int>', 'seed of the starts (and of the simulator)', integerArg(), 1)
+  .addOption(
+    new Option('--setup <id>', 'optical setup preset')
+      .choices(Object.keys(SETUP_PRESETS) as SetupPresetId[])
+      .default('20x'),
+  )
+  .option('--model <id|path>', "model to run (default: the registry's model for the setup, ldse-net-<setup> first)")
+  .option(
+    '--slides <dir|list|a,b>',
+    'slides: a folder, a file listing slide names or paths, or comma-separated names (default: see "Slides" below)',
+  )
+  .option(
+    '--roi <WxH|full>',
+    'frame size of the runs, clamped to the sensor; "full" for the full sensor',
+    (v) => {
+      if (v !== 'full' && !/^(\d+)x(\d+)$/.test(v))
+        throw new InvalidArgumentError('Expected WxH (e.g. 1280x960) or full.');
+      return v;
+    },
+    '1280x960',
+  )
+  .option('--realtime', 'stage moves and exposures take real time (default: instant)')
+  .option('--net-only', 'skip the sweep: for trying loop changes quickly; the figures to report need both')
+  .option(
+    '--tolerance <um>',
+    "the run's tolerance: how closely a near-focus pair must settle the focus",
+    numberArg(0, 10, { above: true }),
+    DEFAULT_AUTOFOCUS_SETTINGS.toleranceUm,
+  )
+  .option(
+    '--max-patches <count>',
+    'most patches inferred per frame',
+    integerArg(1, 512),
+    DEFAULT_AUTOFOCUS_SETTINGS.maxPatches,
+  )
+  .option(
+    '--pixel-pitch <um>',
+    "another camera behind the objective (e.g. 6.5 for a common sCMOS): frames at another pixel size than the model's",
+    numberArg(0, Infinity, { above: true }),
+  )
+  .option(
+    '--jpeg <quality>',
+    'every frame through JPEG at this quality (1..100), as many labs store stacks (bench/camera-output.ts)',
+    integerArg(1, 100),
+  )
+  .option('--mono', 'every frame as a monochrome camera gives it (bench/camera-output.ts)')
+  .option(
+    '--oracle <sigma>',
+    "no model: the simulator's true defocus + Gaussian noise of this sigma (um) per patch, to check the loop",
+    numberArg(0),
+  )
+  .option(
+    '--timing-model <id|path>',
+    'network for the compute timing (needed with --oracle; an untrained LDSE-NET costs the same)',
+  )
+  .option('--no-timing', 'skip the estimate compute timing')
+  .option('--timing-only', 'only the estimate compute timing (no starts)')
+  .option('--repeats <count>', 'timed frames in the compute timing', integerArg(1), 10)
+  .option('--threads <count>', 'onnxruntime threads', integerArg(1), 2)
+  .option('--trace', "print each network run's reads (true:read defocus) and moves")
+  .option('--json', 'print the report as JSON on stdout (no progress lines)')
+  .option('--content', 'instead: the content-filter measurements (bench/autofocus-content.ts); takes --json')
+  .option('--pair', 'instead: the near-focus pair and its readings check (bench/autofocus-pair.ts); takes --json')
+  .addHelpText(
+    'after',
+    `
+Slides: --slides, else the held-out slides listed in docs/training.md, else every
+slide in the shared slide folder minus the slides the model card says it was
+trained on.
+
+Examples:
+  npm run bench:autofocus -- --n 40 --setup 40x
+  npm run bench:autofocus -- --oracle 0.1 --timing-model <id|path>
+  npm run bench:autofocus -- --content --json`,
+  );
+const opts = program.parse().opts<Options>();
+
 const SHARED_SLIDES = path.resolve(appRoot(), '..', 'shared', 'data', 'slides');
-const maxPatches = () => Number(opt('max-patches') ?? DEFAULT_AUTOFOCUS_SETTINGS.maxPatches);
-const toleranceUm = () => Number(opt('tolerance') ?? DEFAULT_AUTOFOCUS_SETTINGS.toleranceUm);
+const maxPatches = () => opts.maxPatches;
+const toleranceUm = () => opts.tolerance;
 const SLIDE_RE = /\.(png|jpe?g|tiff?)$/i;
 const TARGETS = { medianUm: 0.25, p95Um: 0.5, netImages: 3, sweepImages: 10, computeMs: 150 };
 
@@ -122,7 +221,7 @@ function heldOutFromDocs(): string[] {
 }
 
 function chooseSlides(card: ModelCard | null): { files: string[]; why: string } {
-  const given = opt('slides');
+  const given = opts.slides;
   const pool = fs.existsSync(SHARED_SLIDES)
     ? slideFiles(SHARED_SLIDES)
     : slideFiles(path.join(appRoot(), 'resources', 'slides'));
@@ -159,7 +258,7 @@ function chooseSlides(card: ModelCard | null): { files: string[]; why: string } 
 }
 
 async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promise<string> {
-  const given = opt('model');
+  const given = opts.model;
   if (given) return given;
   const entries = (await registry.list()).filter((e) => e.valid && e.card?.optics.setup_id === setup);
   entries.sort((a, b) => Number(b.id === `ldse-net-${setup}`) - Number(a.id === `ldse-net-${setup}`));
@@ -177,15 +276,13 @@ async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promi
  */
 function cameraSetup(setup: SetupPresetId): OpticalSetup {
   const preset = SETUP_PRESETS[setup];
-  const pitch = opt('pixel-pitch');
-  if (pitch === undefined) return preset;
-  const um = Number(pitch);
-  if (!(um > 0)) throw new Error(`--pixel-pitch must be a positive number of um, not ${pitch}`);
+  const um = opts.pixelPitch; // validated by the option's parser: a positive number
+  if (um === undefined) return preset;
   return { ...preset, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
 }
 
 function parseRoi(setup: SetupPresetId): { width: number; height: number } | undefined {
-  const text = opt('roi') ?? '1280x960';
+  const text = opts.roi;
   if (text === 'full') return undefined;
   const m = /^(\d+)x(\d+)$/.exec(text);
   if (!m) throw new Error(`--roi must be WxH or full, not ${text}`);
@@ -216,7 +313,7 @@ async function runTrial(
     ...sideHandling(predictor.card, toleranceUm()),
     depthOfFieldUm: depthOfFieldUm(vm.setup),
   });
-  if (flag('trace') && method === 'net') {
+  if (opts.trace && method === 'net') {
     // Where each estimate was taken (true defocus there) and what it read, then the moves: to see how a run went.
     const focus = vm.truth().zFocusUm;
     const reads = trace.estimates.map(
@@ -242,12 +339,11 @@ async function runTrial(
 
 /** The virtual camera as real ones often deliver: monochrome (--mono), then through JPEG (--jpeg Q). */
 function realOutput(camera: Camera): Camera {
-  const jpeg = opt('jpeg');
-  const mono = flag('mono');
+  const { jpeg, mono } = opts;
   if (!jpeg && !mono) return camera;
   return outputCamera(camera, async (frame) => {
     const grey = mono ? monochromeFrame(frame) : frame;
-    return jpeg ? jpegRoundTrip(grey, Number(jpeg)) : grey;
+    return jpeg ? jpegRoundTrip(grey, jpeg) : grey;
   });
 }
 
@@ -364,14 +460,12 @@ function summarise(rows: Outcome[]) {
 }
 
 async function main(): Promise<void> {
-  if (flag('content')) return runContentBench({ json: flag('json') });
-  if (flag('pair')) return runPairBench({ json: flag('json') });
-  const n = flag('timing-only') ? 0 : Number(opt('n') ?? 40);
-  const seed = Number(opt('seed') ?? 1);
-  const setup = opt('setup') ?? '20x';
-  if (!isSetupPresetId(setup)) throw new Error(`--setup must be 20x or 40x, not ${setup}`);
+  if (opts.content) return runContentBench({ json: !!opts.json });
+  if (opts.pair) return runPairBench({ json: !!opts.json });
+  const n = opts.timingOnly ? 0 : opts.n;
+  const { seed, setup } = opts; // --setup is one of SETUP_PRESETS (the option's choices)
   const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
-  const oracle = opt('oracle');
+  const oracle = opts.oracle;
   let card: ModelCard | null = null;
   let cardPath = '';
   let shipped = false;
@@ -379,8 +473,7 @@ async function main(): Promise<void> {
   let engine: InferenceEngine | null = null;
   let predictor: DefocusPredictor;
   if (oracle !== undefined) {
-    const sigma = Number(oracle);
-    if (!(sigma >= 0)) throw new Error(`--oracle takes the noise sigma in um, not ${oracle}`);
+    const sigma = oracle; // validated by the option's parser: a number >= 0
     predictor = truthPredictor({ modelId: `oracle(sigma=${sigma})`, setup, sigmaUm: sigma, seed: seed ^ 0x0ac1e });
     modelLine = `model: NONE - ORACLE predictor (the simulator's true defocus + Gaussian noise sigma ${sigma} um per patch): this checks the loop, not a network`;
   } else {
@@ -390,22 +483,19 @@ async function main(): Promise<void> {
     shipped =
       path.resolve(path.dirname(cardPath)) === path.resolve(shippedModelsDir()) && card.id === `ldse-net-${setup}`;
     modelLine = `model: ${card.id} (${card.architecture}, ${card.optics.setup_id}, ${card.optics.pixel_size_um} um/px, test RMSE ${card.metrics.test_rmse_um ?? '?'} um) from ${cardPath}${shipped ? ' [the shipped model]' : ' [NOT the shipped model: a development model]'}`;
-    engine = await InferenceEngine.create({ threads: Number(opt('threads') ?? 2), registry });
+    engine = await InferenceEngine.create({ threads: opts.threads, registry });
     predictor = new OnnxPredictor(engine, await engine.load(cardPath));
   }
   const { files: slides, why } = chooseSlides(card);
   if (!slides.length) throw new Error('no slide to benchmark on');
   const roi = parseRoi(setup);
   const camera = cameraSetup(setup);
-  const log = (s: string) => !flag('json') && process.stderr.write(`${s}\n`);
+  const log = (s: string) => !opts.json && process.stderr.write(`${s}\n`);
   log(modelLine);
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
-  const jpeg = opt('jpeg');
-  if (jpeg !== undefined && !(Number.isInteger(Number(jpeg)) && Number(jpeg) >= 1 && Number(jpeg) <= 100)) {
-    throw new Error(`--jpeg takes a JPEG quality 1..100, not ${jpeg}`);
-  }
+  const jpeg = opts.jpeg; // validated by the option's parser: an integer quality 1..100
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${flag('mono') ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);
@@ -416,7 +506,7 @@ async function main(): Promise<void> {
     xUm: (rng() - 0.5) * 150,
     yUm: (rng() - 0.5) * 150,
   }));
-  const methods = flag('net-only') ? (['net'] as const) : (['net', 'sweep'] as const);
+  const methods = opts.netOnly ? (['net'] as const) : (['net', 'sweep'] as const);
   const results: Outcome[] = [];
   const t0 = performance.now();
   for (const slidePath of slides) {
@@ -426,7 +516,7 @@ async function main(): Promise<void> {
       setup: camera,
       slidePath,
       roi,
-      timeScale: flag('realtime') ? 1 : 0,
+      timeScale: opts.realtime ? 1 : 0,
       zFocusUm: 0,
       seed,
     });
@@ -447,15 +537,13 @@ async function main(): Promise<void> {
   const loopS = (performance.now() - t0) / 1000;
   // Compute timing needs a real network: the chosen model, or --timing-model (an untrained LDSE-NET costs the same).
   let timingPredictor: DefocusPredictor | null = oracle === undefined ? predictor : null;
-  const timingModel = opt('timing-model');
+  const timingModel = opts.timingModel;
   if (timingModel) {
-    engine ??= await InferenceEngine.create({ threads: Number(opt('threads') ?? 2), registry });
+    engine ??= await InferenceEngine.create({ threads: opts.threads, registry });
     timingPredictor = new OnnxPredictor(engine, await engine.load(timingModel));
   }
   const timing =
-    flag('no-timing') || !timingPredictor
-      ? null
-      : await timeEstimate(setup, slides[0], timingPredictor, Number(opt('repeats') ?? 10));
+    !opts.timing || !timingPredictor ? null : await timeEstimate(setup, slides[0], timingPredictor, opts.repeats);
   await engine?.close();
 
   const net = summarise(results.filter((r) => r.method === 'net'));
@@ -495,7 +583,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, loadAverage: os.loadavg() },
     trials: results,
   };
-  if (flag('json')) {
+  if (opts.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
@@ -505,7 +593,7 @@ async function main(): Promise<void> {
     '',
     modelLine,
     `slides: ${slides.map(stem).join(', ')} (${why})`,
-    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${flag('realtime') ? 'real-time' : 'instant'}, tolerance ${toleranceUm()} um; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
+    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${opts.realtime ? 'real-time' : 'instant'}, tolerance ${toleranceUm()} um; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
     '',
     `                          network     sweep   net/sweep   target`,
     `median final |d| (um)  ${f(net.medianFinalUm).padStart(9)} ${f(sweep.medianFinalUm).padStart(9)} ${f(report.ratios.medianFinal, 2).padStart(11)}   net <= ${TARGETS.medianUm} ${ok(checks.netMedian)}`,
@@ -522,7 +610,7 @@ async function main(): Promise<void> {
   if (!timing) {
     lines.push(
       '',
-      `estimate compute: not timed (${flag('no-timing') ? '--no-timing' : 'no network: pass --timing-model <id|path> with --oracle'})`,
+      `estimate compute: not timed (${!opts.timing ? '--no-timing' : 'no network: pass --timing-model <id|path> with --oracle'})`,
     );
   }
   if (timing) {

@@ -8,6 +8,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Command } from 'commander';
+import { integerArg, integerListArg } from './cli-args';
 import sharp from 'sharp';
 import { InferenceEngine, type ModelInfo } from '../src/main/inference/engine';
 import { ModelRegistry, defaultModelDirs } from '../src/main/inference/registry';
@@ -264,9 +265,9 @@ const program = new Command()
   .name('bench:inference')
   .option('--model <id|path>', 'model id or card/ONNX path (repeatable; default: every valid model found)', collect, [])
   .option('--models-dir <dir>', 'extra folder to look for models in (repeatable)', collect, [])
-  .option('--threads <n>', 'onnxruntime intra-op threads', (v) => Number.parseInt(v, 10), 2)
-  .option('--batches <list>', 'batch sizes', (v) => v.split(',').map((b) => Number.parseInt(b, 10)), [16, 32, 64])
-  .option('--repeats <n>', 'timed runs per measurement', (v) => Number.parseInt(v, 10), 5)
+  .option('--threads <n>', 'onnxruntime intra-op threads', integerArg(1, 256), 2)
+  .option('--batches <list>', 'batch sizes', integerListArg(1, 4096), [16, 32, 64])
+  .option('--repeats <n>', 'timed runs per measurement', integerArg(1), 5)
   .option('--json', 'print JSON instead of a table', false)
   .option('--resample', "compare the app's resampler with sharp's instead", false);
 

@@ -7,9 +7,10 @@
  *   new-z : same XY, a new z each frame (object spectra cached; transfer functions computed) = jogging Z in live view
  *   warm  : same XY and z as a previous frame (both cached) = live view at rest
  *
- * Usage: npm run bench:sim [-- --json] [-- --frames N]
+ * Usage: npm run bench:sim -- [--frames 7] [--json]   (`-- --help` lists the options)
  */
 import os from 'node:os';
+import { Command } from 'commander';
 import { SETUP_PRESETS, type OpticalSetup } from '../src/shared/optics';
 import { resolveCameraModel } from '../src/hardware/optics/camera-model';
 import { DEFAULT_SLIDE_PATH } from '../src/hardware/optics/default-slide';
@@ -18,11 +19,20 @@ import { renderFrame } from '../src/hardware/optics/frame';
 import { ImageFormation } from '../src/hardware/optics/render';
 import { resolveSample } from '../src/hardware/optics/sample';
 import { Slide } from '../src/hardware/optics/slide';
+import { integerArg } from './cli-args';
 
-const args = process.argv.slice(2);
-const asJson = args.includes('--json');
-const framesArg = args.indexOf('--frames');
-const FRAMES = framesArg >= 0 ? Math.max(3, Number(args[framesArg + 1]) || 7) : 7;
+const program = new Command()
+  .name('bench:sim')
+  .description(
+    'Virtual-microscope frame benchmark: median ms per full RGB frame (optics + camera model) at several defocus ' +
+      'values, for 1280x960 (20x preset) and 2592x1944 (40x preset), cold (new XY and z), new-z (new z) and warm ' +
+      '(same XY and z), and the CPU ms of one frame rendered on a single thread.',
+  )
+  .option('--frames <n>', 'frames per case (at least 3)', integerArg(3), 7)
+  .option('--json', 'print JSON instead of a table');
+const opts = program.parse().opts<{ frames: number; json?: boolean }>();
+const asJson = !!opts.json;
+const FRAMES = opts.frames;
 const DEFOCI = [-10, -5, -2, -0.5, 0, 0.5, 2, 5, 10];
 
 interface Row {

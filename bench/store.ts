@@ -3,6 +3,7 @@
  * as during acquisition) for 2592x1944 8-bit RGB frames, per stored format. Target: >= 10 frames/s on 2 cores.
  *
  *   npm run bench:store -- [--frames 16] [--concurrency 1,2] [--formats png1,tiff-none] [--engine 1,2] [--json]
+ *   (`-- --help` lists the options with their defaults)
  *
  * --engine D1,D2 (default 1,2; "none" to skip) also measures the ENGINE path: acquire() on a zero-latency camera and
  * stage (a frame is ready the moment it is asked for, moves take no time), so frames/s is what the software sustains
@@ -16,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import sharp from 'sharp';
 import type { Frame } from '../src/hardware/types';
 import { acquire } from '../src/main/acquisition/engine';
@@ -26,6 +28,7 @@ import { openDataset, withDurableCommits } from '../src/main/dataset/db';
 import { upsertSetup } from '../src/main/dataset/repo/setups';
 import { createSlide } from '../src/main/dataset/repo/slides';
 import { createStack } from '../src/main/dataset/repo/stacks';
+import { integerArg, integerListArg } from './cli-args';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const W = 2592;
@@ -41,10 +44,46 @@ const FORMATS: Record<string, EncodeOptions> = {
   'tiff-deflate': { format: 'tiff', tiffCompression: 'deflate' },
 };
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+interface Options {
+  frames: number;
+  concurrency: number[];
+  /** Unset: every format. */
+  formats?: string[];
+  engine: number[];
+  json?: boolean;
 }
+
+const program = new Command()
+  .name('bench:store')
+  .description(
+    'Store-path benchmark: encode + sha256 + atomic write + row insert for 2592x1944 8-bit RGB frames, per stored ' +
+      'format and concurrency, and the engine path (acquire() on instant devices). Target: >= 10 frames/s on 2 cores.',
+  )
+  .option('--frames <n>', 'frames per cell', integerArg(1), 16)
+  .addOption(
+    new Option('--concurrency <list>', 'frames stored in flight, per format (comma-separated)')
+      .argParser(integerListArg(1))
+      .default([1, 2], '1,2'),
+  )
+  .option(
+    '--formats <list>',
+    `stored formats, comma-separated, of ${Object.keys(FORMATS).join(', ')}; "none" for none (only the engine rows) (default: all)`,
+    (v) => {
+      const names = v.split(',').filter((n) => n !== 'none');
+      const unknown = names.filter((n) => !Object.hasOwn(FORMATS, n));
+      if (unknown.length) throw new InvalidArgumentError(`Unknown format ${unknown.join(', ')}.`);
+      return names;
+    },
+  )
+  .addOption(
+    new Option(
+      '--engine <list>',
+      'engine path at these store depths (planes stored while the next are captured), comma-separated; "none" to skip',
+    )
+      .argParser((v) => (v === 'none' ? [] : integerListArg(1)(v)))
+      .default([1, 2], '1,2'),
+  )
+  .option('--json', 'print JSON instead of a table');
 
 function slideImage(): string {
   const dir = path.resolve(ROOT, '../shared/data/slides');
@@ -286,11 +325,12 @@ async function runEngine(frames: Frame[], nFrames: number, depth: number): Promi
 }
 
 async function main() {
-  const nFrames = Number(arg('frames') ?? 16);
-  const concurrencies = (arg('concurrency') ?? '1,2').split(',').map(Number);
-  const names = (arg('formats') ?? Object.keys(FORMATS).join(',')).split(',').filter((n) => n !== 'none');
-  const engineDepths = arg('engine') === 'none' ? [] : (arg('engine') ?? '1,2').split(',').map(Number);
-  const json = process.argv.includes('--json');
+  const opts = program.parse().opts<Options>();
+  const nFrames = opts.frames;
+  const concurrencies = opts.concurrency;
+  const names = opts.formats ?? Object.keys(FORMATS);
+  const engineDepths = opts.engine;
+  const json = !!opts.json;
   const frames = await makeFrames(4);
   const rows: Row[] = [];
   for (const name of names) {
