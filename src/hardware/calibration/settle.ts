@@ -2,9 +2,11 @@
  * Settle time: after a move has been reported complete, how long until the image stops changing?
  * Frames are taken back to back and each is compared with the image the stage finally rests at, not with the
  * frame before it: a slow oscillation changes little between two frames near its turning points, which a
- * frame-to-frame comparison mistakes for stillness. The stage counts as at rest once the last frames have matched
- * each other for at least half the time since the move. The noise of a resting stage sets the "no change" level;
- * the resolution is the camera's frame interval.
+ * frame-to-frame comparison mistakes for stillness. Every move is watched for at least `watchMs` before anything is
+ * decided: right after a move the ringing is at its first turning point, and a slow ringing changes the image so
+ * little there that the first frames match each other (a 900 ms settle read as 5 ms). After that, the stage counts
+ * as at rest once the last frames have matched each other for at least half the time since the move. The noise of a
+ * resting stage sets the "no change" level; the resolution is the camera's frame interval.
  */
 import { HardwareError, type Camera, type Frame, type ZStage } from '../types';
 import { checkAborted, type StepOptions } from './progress';
@@ -17,6 +19,8 @@ export interface SettleOptions extends StepOptions {
   maxMs?: number;
   /** Frames that must match the resting image at the end (at least). */
   quietFrames?: number;
+  /** Watch every move at least this long (ms) before deciding when it came to rest (default 1000). */
+  watchMs?: number;
 }
 
 export interface SettleResult {
@@ -67,6 +71,7 @@ export async function measureSettleTime(
   const repeats = options.repeats ?? 3;
   const maxMs = options.maxMs ?? 3000;
   const quiet = options.quietFrames ?? 3;
+  const watchMs = Math.min(options.watchMs ?? 1000, maxMs);
   const progress = (fraction: number, message: string) => options.onProgress?.({ step: 'settle', fraction, message });
 
   // Noise of a stage at rest: the largest change between consecutive still frames.
@@ -93,7 +98,7 @@ export async function measureSettleTime(
       checkAborted(options.signal, 'settle');
       const f = await camera.snap();
       seen.push({ t: Math.max(0, f.timestamp - moved), sig: frameSignature(f) });
-      settledAt = restingSince(seen, threshold, quiet);
+      if (seen[seen.length - 1].t >= watchMs) settledAt = restingSince(seen, threshold, quiet);
       if (settledAt === null && seen[seen.length - 1].t > maxMs) {
         throw new HardwareError('timeout', `The image was still changing ${maxMs} ms after a ${step} um move`);
       }

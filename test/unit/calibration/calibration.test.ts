@@ -133,6 +133,20 @@ describe('settle time', () => {
     expect(r1.settleMs).toBeLessThan(1500);
     expect(r1.perMoveMs).toHaveLength(2);
   });
+
+  it('is not fooled by the first turning point of a slow ringing', async () => {
+    // The virtual microscope's 900 ms settle: 1 % left after 900 ms, a 300 ms period. The first frames after the
+    // move sit on the ringing's first turning point and match each other.
+    const slow = new FakeStage({ ring: { amplitudeUm: 1.5, tauMs: 900 / 4.6, periodMs: 300 } });
+    // Moves between 2 and 4 um from focus, as the app test of the settle step makes them.
+    const camera = new FakeCamera(slow, { noise: 0.01, frameIntervalMs: 7, focusTrueZ: -2 });
+    const r = await measureSettleTime(slow, camera, {
+      stepUm: 2,
+      repeats: 2,
+    });
+    for (const ms of r.perMoveMs) expect(ms).toBeGreaterThan(100); // the first turning point read as rest: under 10 ms
+    expect(r.settleMs).toBeLessThan(1100);
+  });
 });
 
 describe('depth of field', () => {
