@@ -43,13 +43,18 @@ import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
 import { runPairBench } from './autofocus-pair';
 import { integerArg, numberArg } from './cli-args';
 
+interface Roi {
+  width: number;
+  height: number;
+}
+
 interface Options {
   n: number;
   seed: number;
   setup: SetupPresetId;
   model?: string;
   slides?: string;
-  roi: string;
+  roi: Roi | 'full';
   realtime?: boolean;
   repeats: number;
   threads: number;
@@ -90,15 +95,15 @@ const program = new Command()
     '--slides <dir|list|a,b>',
     'slides: a folder, a file listing slide names or paths, or comma-separated names (default: see "Slides" below)',
   )
-  .option(
-    '--roi <WxH|full>',
-    'frame size of the runs, clamped to the sensor; "full" for the full sensor',
-    (v) => {
-      if (v !== 'full' && !/^(\d+)x(\d+)$/.test(v))
-        throw new InvalidArgumentError('Expected WxH (e.g. 1280x960) or full.');
-      return v;
-    },
-    '1280x960',
+  .addOption(
+    new Option('--roi <WxH|full>', 'frame size of the runs, clamped to the sensor; "full" for the full sensor')
+      .argParser((v): Roi | 'full' => {
+        if (v === 'full') return v;
+        const m = /^(\d+)x(\d+)$/.exec(v);
+        if (!m) throw new InvalidArgumentError('Expected WxH (e.g. 1280x960) or full.');
+        return { width: Number(m[1]), height: Number(m[2]) };
+      })
+      .default({ width: 1280, height: 960 }, '1280x960'),
   )
   .option('--realtime', 'stage moves and exposures take real time (default: instant)')
   .option('--net-only', 'skip the sweep: for trying loop changes quickly; the figures to report need both')
@@ -157,8 +162,6 @@ Examples:
 const opts = program.parse().opts<Options>();
 
 const SHARED_SLIDES = path.resolve(appRoot(), '..', 'shared', 'data', 'slides');
-const maxPatches = () => opts.maxPatches;
-const toleranceUm = () => opts.tolerance;
 const SLIDE_RE = /\.(png|jpe?g|tiff?)$/i;
 const TARGETS = { medianUm: 0.25, p95Um: 0.5, netImages: 3, sweepImages: 10, computeMs: 150 };
 
@@ -281,13 +284,11 @@ function cameraSetup(setup: SetupPresetId): OpticalSetup {
   return { ...preset, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
 }
 
-function parseRoi(setup: SetupPresetId): { width: number; height: number } | undefined {
-  const text = opts.roi;
-  if (text === 'full') return undefined;
-  const m = /^(\d+)x(\d+)$/.exec(text);
-  if (!m) throw new Error(`--roi must be WxH or full, not ${text}`);
+/** --roi clamped to the setup's sensor; undefined for the full sensor. */
+function clampRoi(setup: SetupPresetId): Roi | undefined {
+  if (opts.roi === 'full') return undefined;
   const s = SETUP_PRESETS[setup];
-  return { width: Math.min(Number(m[1]), s.sensorWidthPx), height: Math.min(Number(m[2]), s.sensorHeightPx) };
+  return { width: Math.min(opts.roi.width, s.sensorWidthPx), height: Math.min(opts.roi.height, s.sensorHeightPx) };
 }
 
 async function runTrial(
@@ -303,14 +304,14 @@ async function runTrial(
   const t0 = performance.now();
   const trace: RunTrace = await runAutofocus({
     devices: { camera: realOutput(vm.camera), zStage: vm.zStage },
-    settings: AutofocusSettings.parse({ maxPatches: maxPatches(), toleranceUm: toleranceUm() }),
+    settings: AutofocusSettings.parse({ maxPatches: opts.maxPatches, toleranceUm: opts.tolerance }),
     method,
     estimate: async (f: Frame) => {
-      const e = await estimateFrame(f, predictor, { maxPatches: maxPatches() });
+      const e = await estimateFrame(f, predictor, { maxPatches: opts.maxPatches });
       computeMs.push(e.computeMs);
       return e;
     },
-    ...sideHandling(predictor.card, toleranceUm()),
+    ...sideHandling(predictor.card, opts.tolerance),
     depthOfFieldUm: depthOfFieldUm(vm.setup),
   });
   if (opts.trace && method === 'net') {
@@ -407,14 +408,14 @@ async function timeEstimate(
         return out;
       },
     };
-    await estimateFrame(frame, timed, { maxPatches: maxPatches() }); // warm-up: JIT and onnxruntime buffers for this batch size
+    await estimateFrame(frame, timed, { maxPatches: opts.maxPatches }); // warm-up: JIT and onnxruntime buffers for this batch size
     const wall: number[] = [];
     const cpu: number[] = [];
     const infer: number[] = [];
     let last = { tiles: 0, used: 0 };
     for (let r = 0; r < repeats; r++) {
       const c0 = process.cpuUsage();
-      const e = await estimateFrame(frame, timed, { maxPatches: maxPatches() });
+      const e = await estimateFrame(frame, timed, { maxPatches: opts.maxPatches });
       const c = process.cpuUsage(c0);
       wall.push(e.computeMs);
       cpu.push((c.user + c.system) / 1000);
@@ -488,7 +489,7 @@ async function main(): Promise<void> {
   }
   const { files: slides, why } = chooseSlides(card);
   if (!slides.length) throw new Error('no slide to benchmark on');
-  const roi = parseRoi(setup);
+  const roi = clampRoi(setup);
   const camera = cameraSetup(setup);
   const log = (s: string) => !opts.json && process.stderr.write(`${s}\n`);
   log(modelLine);
@@ -593,7 +594,7 @@ async function main(): Promise<void> {
     '',
     modelLine,
     `slides: ${slides.map(stem).join(', ')} (${why})`,
-    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${opts.realtime ? 'real-time' : 'instant'}, tolerance ${toleranceUm()} um; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
+    `${n} starts in -10..+10 um, ${roi ? `${roi.width}x${roi.height}` : 'full-sensor'} frames, stage ${opts.realtime ? 'real-time' : 'instant'}, tolerance ${opts.tolerance} um; loop ${loopS.toFixed(0)} s on ${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)})`,
     '',
     `                          network     sweep   net/sweep   target`,
     `median final |d| (um)  ${f(net.medianFinalUm).padStart(9)} ${f(sweep.medianFinalUm).padStart(9)} ${f(report.ratios.medianFinal, 2).padStart(11)}   net <= ${TARGETS.medianUm} ${ok(checks.netMedian)}`,

@@ -44,6 +44,13 @@ function expectInvalid(r: Result, option: string, value: string): void {
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 }
 
+/** An unknown option: commander's message naming it, exit code 1, nothing on stdout. */
+function expectUnknown(r: Result, option: string): void {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain(`error: unknown option '${option}'`);
+}
+
 describe('bench/autofocus.ts command line', () => {
   it('--help prints the options with their defaults and exits 0 without starting a run', async () => {
     const r = await runBench('autofocus.ts', ['--help']);
@@ -63,9 +70,7 @@ describe('bench/autofocus.ts command line', () => {
 
   it("rejects an unknown option with commander's message", async () => {
     const r = await runBench('autofocus.ts', ['--setpu', '40x']);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("error: unknown option '--setpu'");
+    expectUnknown(r, '--setpu');
     expect(r.stderr).toContain('Did you mean --setup?');
   });
 
@@ -76,6 +81,7 @@ describe('bench/autofocus.ts command line', () => {
     ['--jpeg', '150'],
     ['--tolerance', '0'],
     ['--threads', 'two'],
+    ['--roi', '1280x'],
   ])('rejects %s %s', async (option, value) => {
     expectInvalid(await runBench('autofocus.ts', [option, value, '--net-only']), option, value);
   });
@@ -101,9 +107,7 @@ describe('bench/sim.ts command line', () => {
   });
 
   it('rejects an unknown option', async () => {
-    const r = await runBench('sim.ts', ['--frame', '9']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: unknown option '--frame'");
+    expectUnknown(await runBench('sim.ts', ['--frame', '9']), '--frame');
   });
 });
 
@@ -128,9 +132,7 @@ describe('bench/store.ts command line', () => {
   });
 
   it('rejects an unknown option', async () => {
-    const r = await runBench('store.ts', ['--formt', 'png1']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: unknown option '--formt'");
+    expectUnknown(await runBench('store.ts', ['--formt', 'png1']), '--formt');
   });
 });
 
