@@ -12,7 +12,6 @@ as a real camera would deliver them (training.robustness's degradations: demosai
 """
 import argparse
 import json
-import os
 import shlex
 import sys
 from typing import List, Optional
@@ -23,6 +22,7 @@ from .export import load_model
 from .focusnet import checkpoint as ckpt
 from .focusnet import distributed, engine
 from .focusnet.errors import TrainingError
+from .focusnet.files import write_json_atomic
 from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.generator import SETUPS
 from .focusnet.optics.options import add_render_options, check_render_options, render_config
@@ -96,11 +96,7 @@ def write_card_metrics(path: str, setup: str, result: dict, argv: List[str]) -> 
         "n": result["n"],
         "source": "python3 -m training.rendered_eval " + " ".join(shlex.quote(a) for a in argv),
     }
-    partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        json.dump(card, handle, indent=2)
-        handle.write("\n")
-    os.replace(partial, path)
+    write_json_atomic(path, card)
 
 
 def evaluate(args: argparse.Namespace) -> List[dict]:

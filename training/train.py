@@ -28,6 +28,7 @@ from .focusnet.data.dataset import DefocusPatches, channel_stats
 from .focusnet.data.manifest import check_split, read_export, select_rows, slide_names
 from .focusnet.engine import evaluate, train_one_epoch
 from .focusnet.errors import TrainingError
+from .focusnet.files import write_json_atomic
 from .focusnet.models import ARCHITECTURES, build_model, count_parameters, default_options, head_of
 from .focusnet.progress import ProgressBar, format_duration
 from .focusnet.seeding import rng_state, seed_everything, set_rng_state, worker_init
@@ -320,7 +321,7 @@ class Run:
         with open(os.path.join(self.out, "history.jsonl"), "w", encoding="utf-8") as handle:
             for record in self.state["history"]:
                 handle.write(json.dumps(record) + "\n")
-        _write_json(os.path.join(self.out, "summary.json"), self.summary())
+        write_json_atomic(os.path.join(self.out, "summary.json"), self.summary())
 
     def device_text(self) -> str:
         return distributed.describe_device(self.runtime)
@@ -383,13 +384,6 @@ def _subset(rows, limit: Optional[int], seed: int):
         return list(rows)
     chosen = np.random.default_rng(seed).choice(len(rows), size=limit, replace=False)
     return [rows[i] for i in sorted(chosen.tolist())]
-
-
-def _write_json(path: str, data: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
