@@ -9,12 +9,22 @@
 #   CKPT=<folder with ldse-net-20x.pt ldse-net-40x.pt ldse-net-20x-mono.pt> OUT=<folder> MIN=6.5 \
 #     [JOBS="cont-20x cont-40x cont-20x-mono"] bash training/scripts/gpu-continue.sh
 # JOBS picks the runs: cont-20x cont-40x cont-20x-mono (the default), scratch-ldse-net-20x scratch-resnet50-20x
-# scratch-botnet-20x. Each run renders its batches on the GPU and holds 25-31 GiB there at batch 256: an H200
-# (139 GiB) takes four at once, not six (2026-11-26: six ran out of memory), an H100 (78 GiB) two.
+# scratch-botnet-20x, and LDSE-NET from scratch through the camera's pipeline: camera-20x (colour, --augment camera)
+# and camera-20x-mono (every patch monochrome). Each run renders its batches on the GPU and holds 25-31 GiB there at
+# batch 256: an H200 (139 GiB) takes four at once, not six (2026-11-26: six ran out of memory), an H100 (78 GiB) two.
+# (2026-11-27, four runs with ResNet50 among them: 107 GiB.) The camera's JPEG runs through PIL on the CPU: four runs
+# sharing 16 cores drew 373 patches/s each through the camera, against 1 443/s for a lossless LDSE-NET run beside one
+# other (docs/training.md 3j).
+# SCORE_S caps the scoring, so that results.tgz is written inside the call's limit.
 # OUT ends up holding results.tgz (the LDSE-NET runs' checkpoints, every run's history, logs and summaries, and the
-# scores) and log.txt; the baselines' checkpoints (~95 MB each) stay in $RUNS.
+# scores) and log.txt. The baselines' checkpoints (75-95 MB) are too big to come back whole: BRING_BACK (default
+# scratch-resnet50-20x) names the one whose weights come back in float16 (training.half), split into 15 MiB parts
+# $OUT/<job>.pt.partNN (four for ResNet50); the machine returns 8 files of 16 MiB, 64 MiB in all, so one baseline
+# per call. Join them with `cat <job>.pt.part* > best.pt`; training.export and `focus-station evaluate` take it.
 set -u
 export PYTHONUNBUFFERED=1
+# Four processes share the GPU: expandable segments return what one frees to the others.
+export PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:True}
 SLIDES=${SLIDES:-../shared/data/slides}
 OUT=${OUT:?set OUT to a folder for the results}
 CKPT=${CKPT:?set CKPT to the folder of recovered checkpoints}
@@ -38,6 +48,8 @@ for job in ${JOBS:-cont-20x cont-40x cont-20x-mono}; do
   cont-20x) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x.pt" --augment camera ;;
   cont-40x) run $job $cont --setup 40x --init "$CKPT/ldse-net-40x.pt" --augment camera ;;
   cont-20x-mono) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x-mono.pt" --augment camera+grey --greyscale-p 1.0 ;;
+  camera-20x) run $job $base --lr 1e-3 --setup 20x --augment camera ;;
+  camera-20x-mono) run $job $base --lr 1e-3 --setup 20x --augment camera+grey --greyscale-p 1.0 ;;
   scratch-*-20x)
     model=${job#scratch-}
     run "$job" $base --lr 1e-3 --setup 20x --model "${model%-20x}"
@@ -49,16 +61,25 @@ wait
 date
 tail -n 2 "$RUNS"/*.log
 
-score="$PY -m training.rendered_eval --slides $SLIDES --only $HELD_OUT --n ${EVAL_N:-2048} --phase-rad 0.1 0.6"
-score="$score --device $DEV --threads 8 --json"
+pack() { (cd "$RUNS" && tar czf "$OUT/results.tgz" --exclude='scratch-resnet50-20x/*.pt' --exclude='scratch-botnet-20x/*.pt' .); }
+pack # the runs come back even if the scoring outlasts the call
+for job in ${BRING_BACK-scratch-resnet50-20x}; do
+  [ -f "$RUNS/$job/best.pt" ] || continue
+  $PY -m training.half --checkpoint "$RUNS/$job/best.pt" --out "$RUNS/$job/best-fp16.pt" &&
+    split -b 15M -d "$RUNS/$job/best-fp16.pt" "$OUT/$job.pt.part"
+done
+
+score="timeout ${SCORE_S:-600} $PY -m training.rendered_eval --slides $SLIDES --only $HELD_OUT --n ${EVAL_N:-2048}"
+score="$score --phase-rad 0.1 0.6 --device $DEV --threads 4 --json"
 found() { ls "$@" 2>/dev/null; } # the runs this call made
-$score --setup 20x --condition "as is" "Bayer + JPEG q85" --checkpoint "$CKPT/ldse-net-20x.pt" \
-  $(found "$RUNS"/cont-20x/{best,last}.pt "$RUNS"/scratch-*-20x/best.pt) >"$RUNS/score-20x.json" 2>"$RUNS/score-20x.log" &
+$score --setup 20x --condition "as is" "Bayer + JPEG q85" "JPEG q75" --checkpoint "$CKPT/ldse-net-20x.pt" \
+  $(found "$RUNS"/{cont-20x,camera-20x}/{best,last}.pt "$RUNS"/scratch-*-20x/best.pt) \
+  >"$RUNS/score-20x.json" 2>"$RUNS/score-20x.log" &
 $score --setup 40x --condition "as is" "Bayer + JPEG q85" --checkpoint "$CKPT/ldse-net-40x.pt" \
   $(found "$RUNS"/cont-40x/{best,last}.pt) >"$RUNS/score-40x.json" 2>"$RUNS/score-40x.log" &
 $score --setup 20x --condition monochrome --checkpoint "$CKPT/ldse-net-20x.pt" "$CKPT/ldse-net-20x-mono.pt" \
-  $(found "$RUNS"/cont-20x-mono/{best,last}.pt) >"$RUNS/score-mono.json" 2>"$RUNS/score-mono.log" &
+  $(found "$RUNS"/{cont-20x-mono,camera-20x-mono}/{best,last}.pt) >"$RUNS/score-mono.json" 2>"$RUNS/score-mono.log" &
 wait
 date
-(cd "$RUNS" && tar czf "$OUT/results.tgz" --exclude='scratch-resnet50-20x/*.pt' --exclude='scratch-botnet-20x/*.pt' .)
+pack
 ls -l "$OUT"
