@@ -1,4 +1,4 @@
-"""A checkpoint on freshly rendered patches of held-out slides: wrong sides and errors, by stained-phase band.
+"""A checkpoint on freshly rendered patches of held-out slides: wrong sides and errors, for a stained-phase band.
 
   /usr/bin/python3 -m training.rendered_eval --checkpoint <best.pt> --slides ../shared/data/slides
       --only NAME... [--setup 20x] [--n 1024] [--phase-rad 0.1 0.6] [--grid camera] [--seed 12345]
@@ -8,7 +8,10 @@ The export of the app's renderer holds a few hundred test patches; this draws as
 renderer (training/focusnet/optics), with every other choice randomised as in training, so two checkpoints compare
 on the same draws (same --seed). Figures: those of training's evaluation pass (focusnet/engine.py): MAE, MAE over
 -5..+5 um, the share of |d| >= 1 um read on the wrong side of focus, RMSE, bias. `--condition` reads the same draws
-as a real camera would deliver them (training.robustness's degradations: demosaic, JPEG, monochrome).
+as a real camera would deliver them (training.robustness's degradations: demosaic, JPEG, monochrome). The stained
+phase band is the one --phase-rad draws from; run once per band to compare bands. `--by-range` adds the figures by
+range of the true defocus (wrong sides, MAE, and the median of |read| / |true|, the model's reading scale), to see
+on which side and how far out a model errs (for one slide: --only NAME).
 """
 import argparse
 import json
@@ -29,6 +32,32 @@ from .focusnet.optics.options import add_render_options, check_render_options, r
 from .robustness import DEGRADATIONS
 
 BATCH = 32
+# Ranges of the true defocus (um) for --by-range. |d| >= 1 um has a side (as engine.evaluate's sign errors), so
+# the edges at 1 and 5 um belong to the 1..5 um ranges.
+RANGES = {
+    "-10..-5": lambda t: t < -5,
+    "-5..-1": lambda t: (t >= -5) & (t <= -1),
+    "-1..+1": lambda t: t.abs() < 1,
+    "+1..+5": lambda t: (t >= 1) & (t <= 5),
+    "+5..+10": lambda t: t > 5,
+}
+
+
+def by_range(predicted: torch.Tensor, truth: torch.Tensor) -> dict:
+    """Wrong sides, MAE and reading scale (median |predicted| / |true|) per range of the true defocus; within 1 um
+    neither side nor scale is scored."""
+    figures = {}
+    for name, select in RANGES.items():
+        inside = select(truth)
+        p, t = predicted[inside], truth[inside]
+        sided = len(t) > 0 and name != "-1..+1"
+        figures[name] = {
+            "n": int(len(t)),
+            "mae_um": float((p - t).abs().mean()) if len(t) else None,
+            "wrong_side_rate": float((torch.sign(p) != torch.sign(t)).double().mean()) if sided else None,
+            "reading_scale": float((p.abs() / t.abs()).quantile(0.5)) if sided else None,
+        }
+    return figures
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -45,6 +74,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         help="how the camera delivers the patches (default 'as is'; several: each is scored)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="render and read on this device (default cpu)")
+    parser.add_argument("--by-range", action="store_true",
+                        help="also the figures by range of the true defocus (-10..-5, -5..-1, -1..+1, +1..+5, "
+                             "+5..+10 um)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--card", metavar="JSON",
                         help="write the figures into this model card's metrics (one checkpoint and one condition: "
@@ -76,6 +108,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             sign = "n/a" if r["test_sign_error_rate"] is None else f"{100 * r['test_sign_error_rate']:.1f} %"
             print(f"{r['checkpoint']} ({r['condition']}): {r['n']} patches, wrong sides {sign}, "
                   f"MAE {r['test_mae_um']:.2f} um, -5..+5 um {central} um")
+            for name, row in r.get("by_range", {}).items():
+                cells = [f"{row['n']:5d} patches"]
+                if row["mae_um"] is not None:
+                    cells.append(f"MAE {row['mae_um']:.2f} um")
+                if row["wrong_side_rate"] is not None:
+                    cells += [f"wrong sides {100 * row['wrong_side_rate']:.1f} %", f"reads {row['reading_scale']:.2f}x"]
+                print(f"  {name:>8s} um: " + ", ".join(cells))
     return 0
 
 
@@ -121,8 +160,12 @@ def evaluate(args: argparse.Namespace) -> List[dict]:
         model = load_model(state).to(runtime.device)
         for condition, patches in seen.items():
             batches = [((pixels - mean) / std, labels.view(-1, 1)) for pixels, labels in patches]
-            results.append({"checkpoint": path, "condition": condition,
-                            **engine.evaluate(model, batches, runtime)})
+            result = {"checkpoint": path, "condition": condition, **engine.evaluate(model, batches, runtime)}
+            if args.by_range:
+                with torch.no_grad():
+                    predicted = torch.cat([model(x.to(runtime.device)).double().cpu().view(-1) for x, _ in batches])
+                result["by_range"] = by_range(predicted, torch.cat([y.double().view(-1) for _, y in batches]))
+            results.append(result)
     return results
 
 

@@ -274,3 +274,25 @@ def test_rendered_eval_scores_checkpoints_on_the_same_draws(tmp_path, capsys):
     scored = engine.evaluate(Fixed(), [(torch.zeros(4, 3, 8, 8), truth)], distributed.start("cpu"))
     assert scored["n"] == 4 and math.isclose(scored["test_sign_error_rate"], 1 / 3, rel_tol=1e-6)
     assert math.isclose(scored["test_mae_um"], (0.5 + 3.0 + 1.0 + 1.0) / 4, rel_tol=1e-6)
+    # --by-range: the same checkpoint and draws, the figures split by the true defocus
+    assert rendered_eval.main(args[:2] + args[3:] + ["--by-range"]) == 0
+    ranges = json.loads(capsys.readouterr().out)["results"][0]["by_range"]
+    assert list(ranges) == ["-10..-5", "-5..-1", "-1..+1", "+1..+5", "+5..+10"]
+    assert sum(row["n"] for row in ranges.values()) == 32 and ranges["-1..+1"]["wrong_side_rate"] is None
+    assert rendered_eval.main(args[:2] + args[3:-1] + ["--by-range"]) == 0
+    assert "+5..+10 um:" in capsys.readouterr().out
+
+
+def test_figures_by_range_of_the_true_defocus():
+    from training.rendered_eval import by_range
+    truth = torch.tensor([-7.0, -3.0, -1.0, 0.5, 1.0, 3.0, 6.0, 8.0], dtype=torch.float64)
+    read = torch.tensor([-3.5, 3.0, -2.0, 0.2, 1.5, 3.0, -6.0, 16.0], dtype=torch.float64)
+    rows = by_range(read, truth)
+    assert rows["-10..-5"] == {"n": 1, "mae_um": 3.5, "wrong_side_rate": 0.0, "reading_scale": 0.5}
+    assert rows["-5..-1"] == {"n": 2, "mae_um": 3.5, "wrong_side_rate": 0.5, "reading_scale": 1.5}  # -1 has a side
+    assert rows["-1..+1"]["n"] == 1 and math.isclose(rows["-1..+1"]["mae_um"], 0.3)
+    assert rows["-1..+1"]["wrong_side_rate"] is None and rows["-1..+1"]["reading_scale"] is None
+    assert rows["+1..+5"] == {"n": 2, "mae_um": 0.25, "wrong_side_rate": 0.0, "reading_scale": 1.25}
+    assert rows["+5..+10"] == {"n": 2, "mae_um": 10.0, "wrong_side_rate": 0.5, "reading_scale": 1.5}
+    empty = by_range(torch.zeros(0, dtype=torch.float64), torch.zeros(0, dtype=torch.float64))
+    assert empty["+1..+5"] == {"n": 0, "mae_um": None, "wrong_side_rate": None, "reading_scale": None}
