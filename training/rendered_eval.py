@@ -160,11 +160,12 @@ def evaluate(args: argparse.Namespace) -> List[dict]:
         model = load_model(state).to(runtime.device)
         for condition, patches in seen.items():
             batches = [((pixels - mean) / std, labels.view(-1, 1)) for pixels, labels in patches]
-            result = {"checkpoint": path, "condition": condition, **engine.evaluate(model, batches, runtime)}
+            predicted: List[torch.Tensor] = []
+            result = {"checkpoint": path, "condition": condition,
+                      **engine.evaluate(model, batches, runtime, predicted)}
             if args.by_range:
-                with torch.no_grad():
-                    predicted = torch.cat([model(x.to(runtime.device)).double().cpu().view(-1) for x, _ in batches])
-                result["by_range"] = by_range(predicted, torch.cat([y.double().view(-1) for _, y in batches]))
+                result["by_range"] = by_range(torch.cat(predicted).view(-1),
+                                              torch.cat([y.double().view(-1) for _, y in batches]))
             results.append(result)
     return results
 

@@ -1,7 +1,7 @@
 """One training epoch and one evaluation pass (loss = MSE in um^2, as in the paper; models/head.py for the
 side-magnitude head). The test loss is always the MSE of the signed output."""
 import math
-from typing import Dict
+from typing import Dict, List, Optional
 
 import torch
 from torch import nn
@@ -36,13 +36,17 @@ def train_one_epoch(model: nn.Module, loader, optimizer, runtime: Runtime, progr
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, runtime: Runtime) -> Dict[str, float]:
-    """Test loss and the card's metrics; error = |predicted - true| (um), as `focus-station evaluate` uses."""
+def evaluate(model: nn.Module, loader, runtime: Runtime,
+             predictions: Optional[List[torch.Tensor]] = None) -> Dict[str, float]:
+    """Test loss and the card's metrics; error = |predicted - true| (um), as `focus-station evaluate` uses. Given a
+    list, `predictions` also receives each batch's predictions (float64, on the CPU), for figures of its own."""
     model.eval()
     sq, absolute, absolute_sq, signed, count, side_wrong, side_n = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     central_absolute, central_n = 0.0, 0.0
     for patches, labels in loader:
         predicted = model(patches.to(runtime.device, non_blocking=True)).double().cpu()
+        if predictions is not None:
+            predictions.append(predicted)
         truth = labels.double()
         error = predicted - truth
         sq += float((error ** 2).sum())
