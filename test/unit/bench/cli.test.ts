@@ -33,8 +33,13 @@ function runBench(script: string, args: string[]): Promise<Result> {
   });
 }
 
-/** Help text with its line wrapping undone. */
-const flat = (s: string) => s.replace(/\s+/g, ' ');
+/** A script's --help: it must exit 0 with nothing on stderr; the text comes back with its line wrapping undone. */
+async function helpOf(script: string): Promise<string> {
+  const r = await runBench(script, ['--help']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe('');
+  return r.stdout.replace(/\s+/g, ' ');
+}
 
 /** An invalid value: commander's one-line error naming the option, exit code 1, nothing on stdout. */
 function expectInvalid(r: Result, option: string, value: string): void {
@@ -53,10 +58,7 @@ function expectUnknown(r: Result, option: string): void {
 
 describe('bench/autofocus.ts command line', () => {
   it('--help prints the options with their defaults and exits 0 without starting a run', async () => {
-    const r = await runBench('autofocus.ts', ['--help']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    const help = flat(r.stdout);
+    const help = await helpOf('autofocus.ts');
     expect(help).toContain('Usage: bench:autofocus [options]');
     for (const option of ['--net-only', '--no-timing', '--timing-only', '--oracle <sigma>', '--pixel-pitch <um>'])
       expect(help).toContain(option);
@@ -95,11 +97,9 @@ describe('bench/autofocus.ts command line', () => {
 
 describe('bench/sim.ts command line', () => {
   it('--help prints the options and exits 0 without rendering', async () => {
-    const r = await runBench('sim.ts', ['--help']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(flat(r.stdout)).toMatch(/--frames <n> .*\(default: 7\)/);
-    expect(r.stdout).toContain('--json');
+    const help = await helpOf('sim.ts');
+    expect(help).toMatch(/--frames <n> .*\(default: 7\)/);
+    expect(help).toContain('--json');
   });
 
   it('rejects --frames abc', async () => {
@@ -113,10 +113,7 @@ describe('bench/sim.ts command line', () => {
 
 describe('bench/store.ts command line', () => {
   it('--help prints the options and exits 0 without storing', async () => {
-    const r = await runBench('store.ts', ['--help']);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    const help = flat(r.stdout);
+    const help = await helpOf('store.ts');
     for (const option of ['--frames <n>', '--concurrency <list>', '--formats <list>', '--engine <list>', '--json'])
       expect(help).toContain(option);
     expect(help).toMatch(/--frames <n> .*\(default: 16\)/);
