@@ -12,6 +12,7 @@
  *          [--pixel-pitch <um>]   (another camera behind the objective: frames at another pixel size than the model's)
  *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
  *          as a monochrome camera gives it: bench/camera-output.ts)
+ *          [--bit-depth 8|12|16]   (12 and 16 bits: linear light, as scientific cameras give it)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
@@ -61,6 +62,7 @@ interface Options {
   maxPatches: number;
   tolerance: number;
   pixelPitch?: number;
+  bitDepth: 8 | 12 | 16;
   jpeg?: number;
   mono?: boolean;
   netOnly?: boolean;
@@ -123,6 +125,15 @@ const program = new Command()
     '--pixel-pitch <um>',
     "another camera behind the objective (e.g. 6.5 for a common sCMOS): frames at another pixel size than the model's",
     numberArg(0, Infinity, { above: true }),
+  )
+  .option(
+    '--bit-depth <bits>',
+    "the camera's bits: 12 or 16 give linear light, as scientific cameras do (the preset's 8 give sRGB)",
+    (v: string) => {
+      if (!['8', '12', '16'].includes(v)) throw new InvalidArgumentError('8, 12 or 16');
+      return Number(v) as 8 | 12 | 16;
+    },
+    8,
   )
   .option(
     '--jpeg <quality>',
@@ -280,8 +291,9 @@ async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promi
 function cameraSetup(setup: SetupPresetId): OpticalSetup {
   const preset = SETUP_PRESETS[setup];
   const um = opts.pixelPitch; // validated by the option's parser: a positive number
-  if (um === undefined) return preset;
-  return { ...preset, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
+  const bits = opts.bitDepth === preset.bitDepth ? {} : { bitDepth: opts.bitDepth };
+  if (um === undefined) return Object.keys(bits).length ? { ...preset, ...bits } : preset;
+  return { ...preset, ...bits, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
 }
 
 /** --roi clamped to the setup's sensor; undefined for the full sensor. */
@@ -496,7 +508,7 @@ async function main(): Promise<void> {
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
   const jpeg = opts.jpeg; // validated by the option's parser: an integer quality 1..100
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.bitDepth !== 8 ? `, ${opts.bitDepth}-bit linear` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);

@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import type { Camera, Frame } from '../src/hardware/types';
 import { luminance } from '../src/main/focus/luminance';
+import { frameEncoding } from '../src/main/inference/encoding';
 
 /** The frame as 8-bit, JPEG-encoded at `quality` and decoded again (12/16-bit frames keep their top 8 bits). */
 export async function jpegRoundTrip(frame: Frame, quality: number): Promise<Frame> {
@@ -20,7 +21,9 @@ export async function jpegRoundTrip(frame: Frame, quality: number): Promise<Fram
     .toBuffer();
   const { data, info } = await sharp(encoded).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== frame.channels) throw new Error(`JPEG came back with ${info.channels} channels`);
-  return { ...frame, bitDepth: 8, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  // the values keep their encoding: a linear frame's top 8 bits are still linear
+  const encoding = frameEncoding(frame);
+  return { ...frame, bitDepth: 8, encoding, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** The luminance (Rec. 601, the focus metrics' `luminance`) in all three channels of an RGB frame. */

@@ -14,6 +14,11 @@ export interface Frame {
   /** Significant bits per sample. 8-bit frames use Uint8Array, 12/16-bit frames use Uint16Array. */
   bitDepth: 8 | 12 | 16;
   data: Uint8Array | Uint16Array;
+  /**
+   * How values map to light: 'srgb' (gamma-encoded) or 'linear'. Absent: sRGB for 8-bit frames, linear for wider
+   * ones (scientific cameras and 16-bit TIFF stacks store linear light). The models read sRGB (inference/encoding.ts).
+   */
+  encoding?: 'srgb' | 'linear';
   /** um per pixel at the sample (camera pixel pitch / total magnification). */
   pixelSizeUm: number;
   exposureMs: number;

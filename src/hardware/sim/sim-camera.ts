@@ -115,6 +115,8 @@ export class SimCamera implements Camera {
       channels: img.channels,
       bitDepth: img.bitDepth,
       data: img.data,
+      // only when set: absent, the bit depth implies what the camera model wrote (sRGB at 8 bits, else linear)
+      ...(this.o.camera.outputEncoding ? { encoding: this.o.camera.outputEncoding } : {}),
       pixelSizeUm: this.o.engine.geometry.cameraPixelUm,
       exposureMs: this.exposureMs,
       timestamp: exposureEndedAt,

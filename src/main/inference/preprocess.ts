@@ -7,6 +7,7 @@
 import type { Frame } from '../../hardware/types';
 import type { ModelCard } from '../../shared/model-card';
 import { centredMargin, mirrorPadRaster, resampleRaster, type Raster } from './resample';
+import { modelEncoded } from './encoding';
 
 export type { Raster } from './resample';
 
@@ -42,7 +43,8 @@ export interface PreparedFrame {
   /** Resampled px per frame px, per axis (1 when not resampled). */
   scaleX: number;
   scaleY: number;
-  /** Full value of the frame's bit depth (255, 4095, 65535). */
+  /** Full value of `image`'s samples: the frame's bit depth's (255, 4095, 65535), 65535 once a linear frame is
+   * sRGB-encoded (encoding.ts). */
   fullScale: number;
   spec: PreprocessSpec;
   /**
@@ -110,13 +112,15 @@ export function frameRaster(frame: Frame): Raster {
   return { width: frame.width, height: frame.height, channels: frame.channels, data: frame.data };
 }
 
-/** Resamples the frame to the model's pixel size (sharp, bicubic; see resample.ts for why). */
+/**
+ * The frame in the models' encoding (sRGB, encoding.ts), resampled to the model's pixel size (sharp, bicubic; see
+ * resample.ts for why).
+ */
 export async function prepareFrame(frame: Frame, spec: PreprocessSpec): Promise<PreparedFrame> {
   if (!(frame.pixelSizeUm > 0) || !Number.isFinite(frame.pixelSizeUm)) {
     throw new RangeError(`frame pixel size ${frame.pixelSizeUm} um is not a positive number`);
   }
-  const source = frameRaster(frame);
-  const fullScale = 2 ** frame.bitDepth - 1;
+  const { raster: source, fullScale } = modelEncoded(frameRaster(frame), frame);
   const ratio = frame.pixelSizeUm / spec.pixelSizeUm;
   const resampled =
     Math.abs(ratio - 1) <= PIXEL_SIZE_TOLERANCE
@@ -126,7 +130,7 @@ export async function prepareFrame(frame: Frame, spec: PreprocessSpec): Promise<
 }
 
 async function resampledFrame(
-  frame: Frame,
+  frame: Pick<Frame, 'width' | 'height'>,
   source: Raster,
   ratio: number,
   fullScale: number,

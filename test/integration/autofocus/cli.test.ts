@@ -300,6 +300,28 @@ describe('focus-station predict on 12-bit data in 16-bit files', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--bit-depth must be one of 10, 12, 14, 16/);
   });
+
+  it('reads 16-bit files as linear light through the sRGB curve unless --encoding srgb says otherwise', async () => {
+    const read = async (...args: string[]) => {
+      const r = await cli(['predict', ...args, '--model', MEAN_NET, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim()).defocus_um as number;
+    };
+    const deep = path.join(dir, 'deep16.png');
+    const [asLinear, linearSaid, asSrgb] = [
+      await read(deep),
+      await read(deep, '--encoding', 'linear'),
+      await read(deep, '--encoding', 'srgb'),
+    ];
+    expect(linearSaid).toBeCloseTo(asLinear, 6);
+    // mean-net reads the mean brightness: the sRGB curve lifts every linear value below white
+    expect(asLinear).toBeGreaterThan(asSrgb + 0.2);
+    const grey = path.join(dir, 'grey.png');
+    expect(await read(grey, '--encoding', 'linear')).toBeGreaterThan((await read(grey)) + 0.2);
+    const bad = await cli(['predict', grey, '--encoding', 'gamma', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--encoding must be srgb or linear, not gamma/);
+  });
 });
 
 describe('focus-station predict on many files', () => {

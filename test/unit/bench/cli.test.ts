@@ -67,6 +67,7 @@ describe('bench/autofocus.ts command line', () => {
     expect(help).toMatch(/--seed <int> .*\(default: 1\)/);
     expect(help).toMatch(/--tolerance <um> .*\(default: 0\.25\)/);
     expect(help).toMatch(/--max-patches <count> .*\(default: 16\)/);
+    expect(help).toMatch(/--bit-depth <bits> .*\(default: 8\)/s);
     expect(help).toContain('held-out slides listed in docs/training.md');
   });
 
@@ -84,6 +85,7 @@ describe('bench/autofocus.ts command line', () => {
     ['--tolerance', '0'],
     ['--threads', 'two'],
     ['--roi', '1280x'],
+    ['--bit-depth', '10'],
   ])('rejects %s %s', async (option, value) => {
     expectInvalid(await runBench('autofocus.ts', [option, value, '--net-only']), option, value);
   });

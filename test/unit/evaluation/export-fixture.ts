@@ -21,10 +21,15 @@ export interface ExportImage {
 
 export const MODEL_PIXEL_SIZE = 0.1725;
 
-/** mean-net's prediction for a uniform image: 2 * (v/full - 0.5) / 0.25 + 0.5. */
+/** mean-net's prediction for a uniform image: 2 * (v - 0.5) / 0.25 + 0.5, v the value in [0, 1] as the model reads it. */
 export function meanNetPrediction(value: number, bitDepth: 8 | 16 = 8): number {
-  const full = bitDepth === 16 ? 65535 : 255;
-  return 2 * ((value / full - 0.5) / 0.25) + 0.5;
+  // 16-bit values are linear light, which the app reads through the sRGB curve (IEC 61966-2-1)
+  const v = bitDepth === 16 ? srgb(value / 65535) : value / 255;
+  return 2 * ((v - 0.5) / 0.25) + 0.5;
+}
+
+function srgb(linear: number): number {
+  return linear <= 0.0031308 ? 12.92 * linear : 1.055 * linear ** (1 / 2.4) - 0.055;
 }
 
 /** The 8-bit grey level whose mean-net prediction is closest to `predicted`. */

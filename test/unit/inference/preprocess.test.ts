@@ -112,13 +112,54 @@ describe('NCHW packing', () => {
     expect(Array.from(out.data).map((v) => Math.round(v * 255))).toEqual([51, 51, 51, 102, 102, 102]);
   });
 
-  it('scales 16-bit and 12-bit frames by their full scale', async () => {
+  it('reads 16-bit and 12-bit frames as linear light through the sRGB curve, at their full scale', async () => {
     const f16 = frame({ width: 1, height: 1, channels: 1, bitDepth: 16, data: Uint16Array.from([65535]) });
     expect((await frameToPatches(f16, spec(1))).data[0]).toBeCloseTo(1, 6);
-    const half16 = frame({ width: 1, height: 1, channels: 3, bitDepth: 16, data: Uint16Array.from([32768, 0, 65535]) });
-    expect(Array.from((await frameToPatches(half16, spec(1))).data)).toEqual([expect.closeTo(32768 / 65535, 6), 0, 1]);
-    const f12 = frame({ width: 1, height: 1, channels: 1, bitDepth: 12, data: Uint16Array.from([4095]) });
-    expect((await frameToPatches(f12, spec(1))).data[0]).toBeCloseTo(1, 6);
+    // linear 0.2140 is sRGB 0.5; linear 0.0010 (in the curve's straight start) is 0.0129
+    const mid = frame({ width: 1, height: 1, channels: 3, bitDepth: 16, data: Uint16Array.from([14025, 66, 65535]) });
+    const out = Array.from((await frameToPatches(mid, spec(1))).data);
+    expect(out).toEqual([expect.closeTo(0.5, 3), expect.closeTo(0.0129, 3), 1]);
+    const twelve = async (v: number) =>
+      (
+        await frameToPatches(
+          frame({ width: 1, height: 1, channels: 1, bitDepth: 12, data: Uint16Array.from([v]) }),
+          spec(1),
+        )
+      ).data[0];
+    expect(await twelve(4095)).toBeCloseTo(1, 6);
+    expect(await twelve(876)).toBeCloseTo(0.5, 2); // 876 / 4095 = 0.2139 linear
+  });
+
+  it('packs a 16-bit linear frame as it packs the same scene in 8-bit sRGB, resampled or not', async () => {
+    const width = 40;
+    const height = 30;
+    const srgb8 = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + (i % 7) * 11) % 256);
+    const toLinear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const linear16 = Uint16Array.from(srgb8, (v) => Math.round(toLinear(v / 255) * 65535));
+    for (const pixelSizeUm of [0.5, 0.6]) {
+      const a = await frameToPatches(frame({ width, height, channels: 3, data: srgb8, pixelSizeUm }), spec(16));
+      const b = await frameToPatches(
+        frame({ width, height, channels: 3, bitDepth: 16, data: linear16, pixelSizeUm }),
+        spec(16),
+      );
+      expect(b.n).toBe(a.n);
+      const worst = a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i])), 0);
+      expect(worst).toBeLessThan(pixelSizeUm === 0.5 ? 0.6 / 255 : 2 / 255);
+    }
+  });
+
+  it('takes a 16-bit frame that says it is sRGB as it is, and an 8-bit one that says linear through the curve', async () => {
+    const srgb16 = frame({
+      width: 1,
+      height: 1,
+      channels: 1,
+      bitDepth: 16,
+      data: Uint16Array.from([32768]),
+      encoding: 'srgb',
+    });
+    expect((await frameToPatches(srgb16, spec(1))).data[0]).toBeCloseTo(32768 / 65535, 6);
+    const linear8 = frame({ width: 1, height: 1, channels: 1, data: Uint8Array.from([55]), encoding: 'linear' });
+    expect((await frameToPatches(linear8, spec(1))).data[0]).toBeCloseTo(0.5, 2);
   });
 
   it('refuses a tile outside the image and a frame whose data does not match its size', async () => {

@@ -92,7 +92,8 @@ class DefocusPatches(Dataset):
         if (height, width) != (row.height, row.width):
             raise TrainingError("image_size", f"{row.relpath}: image is {width}x{height} px, manifest says "
                                               f"{row.width}x{row.height}")
-        return torch.from_numpy(crop_rgb(pixels, scale, x, y, size)).permute(2, 0, 1).contiguous()
+        region = crop_rgb(pixels, scale, x, y, size, linear=row.bit_depth > 8)
+        return torch.from_numpy(region).permute(2, 0, 1).contiguous()
 
     def __getitem__(self, index: int):
         rng = np.random.default_rng([self.seed, self.epoch, index])

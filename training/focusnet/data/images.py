@@ -1,7 +1,9 @@
 """Image decoding: PNG/TIFF, 8/16-bit, greyscale or RGB.
 
 `load_pixels` keeps the file's native dtype (so full frames can be cached cheaply); `crop_rgb` turns a region
-into float32 HxWx3 in [0, 1] as v / (2^bit_depth - 1), greyscale replicated to RGB, as the model card says.
+into float32 HxWx3 in [0, 1] as v / (2^bit_depth - 1), greyscale replicated to RGB, as the model card says. Images of
+more than 8 bits hold linear light and are sRGB-encoded on the way, as in the app (encoding.ts): the models read
+sRGB values, what 8-bit cameras and files and our renderers hold.
 """
 from typing import Tuple
 
@@ -16,6 +18,12 @@ except ImportError:  # pragma: no cover - depends on the machine
     tifffile = None
 
 GREY_MODES = ("I;16", "I;16B", "I;16L", "I", "L")
+
+
+def srgb_encode(v: np.ndarray) -> np.ndarray:
+    """Linear light in [0, 1] -> sRGB-encoded values (the IEC 61966-2-1 curve, as optics/camera.py)."""
+    v = np.clip(v, 0.0, 1.0)
+    return np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055).astype(np.float32)
 
 
 def load_pixels(path: str, bit_depth: int) -> Tuple[np.ndarray, float]:
@@ -40,8 +48,12 @@ def load_pixels(path: str, bit_depth: int) -> Tuple[np.ndarray, float]:
     return pixels, scale
 
 
-def crop_rgb(pixels: np.ndarray, scale: float, x: int, y: int, size: int) -> np.ndarray:
+def crop_rgb(pixels: np.ndarray, scale: float, x: int, y: int, size: int, linear: bool = False) -> np.ndarray:
+    """`linear`: the values are linear light (images of more than 8 bits), put through the sRGB curve the models
+    read, as the app does (src/main/inference/encoding.ts)."""
     region = pixels[y:y + size, x:x + size].astype(np.float32) / np.float32(scale)
+    if linear:
+        region = srgb_encode(region)
     if region.ndim == 2:
         region = np.repeat(region[:, :, None], 3, axis=2)
     return np.ascontiguousarray(region)

@@ -25,6 +25,7 @@ interface PredictOptions {
   pixelSize?: string;
   maxPatches?: string;
   bitDepth?: string;
+  encoding?: string;
   allowMismatch?: boolean;
   json?: boolean;
 }
@@ -158,6 +159,10 @@ export function registerPredict(program: Command): void {
       'bits the samples of 16-bit images use: 10, 12, 14 or 16 (default: from the brightest sample of each image, since 12-bit cameras store counts up to 4095 in 16-bit files)',
     )
     .option(
+      '--encoding <srgb|linear>',
+      "how the images' values map to light (default: sRGB for 8-bit images, linear for 16 and 32-bit ones, as scientific cameras write them; the models read sRGB, so linear images go through its curve)",
+    )
+    .option(
       '--allow-mismatch',
       `predict even when the pixel size is more than x${PREDICT_MAX_PIXEL_RATIO} from the model's`,
     )
@@ -180,6 +185,10 @@ export function registerPredict(program: Command): void {
       const dataBits = opts.bitDepth === undefined ? undefined : Number(opts.bitDepth);
       if (dataBits !== undefined && !(DATA_BITS as readonly number[]).includes(dataBits)) {
         throw new CliError(`--bit-depth must be one of ${DATA_BITS.join(', ')}, not ${opts.bitDepth}`, 2);
+      }
+      const encoding = opts.encoding;
+      if (encoding !== undefined && encoding !== 'srgb' && encoding !== 'linear') {
+        throw new CliError(`--encoding must be srgb or linear, not ${encoding}`, 2);
       }
       const engine = await InferenceEngine.create({ registry });
       const loaded = new Map<string, Promise<{ predictor: OnnxPredictor; card: ModelCard }>>();
@@ -240,7 +249,7 @@ export function registerPredict(program: Command): void {
                 page === 0 && !(first instanceof Error)
                   ? { ...first, pixelSizeUm: scale.pixelSizeUm }
                   : await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page);
-              estimate = await estimateFrame(frame, predictor, { maxPatches });
+              estimate = await estimateFrame(encoding ? { ...frame, encoding } : frame, predictor, { maxPatches });
             } catch (err) {
               failed++;
               process.stderr.write(
