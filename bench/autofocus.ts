@@ -399,7 +399,8 @@ async function timeEstimate(
 ): Promise<ComputeTiming> {
   const s = SETUP_PRESETS[setup];
   const vm = await createVirtualMicroscope({
-    setup,
+    // --bit-depth: a wider camera's linear frames cost the sRGB curve on top (inference/encoding.ts)
+    setup: opts.bitDepth === s.bitDepth ? setup : { ...s, bitDepth: opts.bitDepth },
     slidePath,
     roi: { width: Math.min(2592, s.sensorWidthPx), height: Math.min(1944, s.sensorHeightPx) },
     timeScale: 0,

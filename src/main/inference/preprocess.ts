@@ -43,7 +43,7 @@ export interface PreparedFrame {
   /** Resampled px per frame px, per axis (1 when not resampled). */
   scaleX: number;
   scaleY: number;
-  /** Full value of `image`'s samples: the frame's bit depth's (255, 4095, 65535), 65535 once a linear frame is
+  /** Full value of `image`'s samples: the frame's bit depth's (255, 4095, 65535), 255 once a linear frame is
    * sRGB-encoded (encoding.ts). */
   fullScale: number;
   spec: PreprocessSpec;

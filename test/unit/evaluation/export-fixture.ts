@@ -23,8 +23,8 @@ export const MODEL_PIXEL_SIZE = 0.1725;
 
 /** mean-net's prediction for a uniform image: 2 * (v - 0.5) / 0.25 + 0.5, v the value in [0, 1] as the model reads it. */
 export function meanNetPrediction(value: number, bitDepth: 8 | 16 = 8): number {
-  // 16-bit values are linear light, which the app reads through the sRGB curve (IEC 61966-2-1)
-  const v = bitDepth === 16 ? srgb(value / 65535) : value / 255;
+  // 16-bit values are linear light, which the app reads through the sRGB curve (IEC 61966-2-1) into 8 bits
+  const v = bitDepth === 16 ? Math.round(srgb(value / 65535) * 255) / 255 : value / 255;
   return 2 * ((v - 0.5) / 0.25) + 0.5;
 }
 

@@ -115,10 +115,10 @@ describe('NCHW packing', () => {
   it('reads 16-bit and 12-bit frames as linear light through the sRGB curve, at their full scale', async () => {
     const f16 = frame({ width: 1, height: 1, channels: 1, bitDepth: 16, data: Uint16Array.from([65535]) });
     expect((await frameToPatches(f16, spec(1))).data[0]).toBeCloseTo(1, 6);
-    // linear 0.2140 is sRGB 0.5; linear 0.0010 (in the curve's straight start) is 0.0129
-    const mid = frame({ width: 1, height: 1, channels: 3, bitDepth: 16, data: Uint16Array.from([14025, 66, 65535]) });
+    // linear 0.2152 is sRGB 0.5012 (127.8 of 255); linear 0.0010 (in the curve's straight start) 0.0130 (3.3)
+    const mid = frame({ width: 1, height: 1, channels: 3, bitDepth: 16, data: Uint16Array.from([14100, 66, 65535]) });
     const out = Array.from((await frameToPatches(mid, spec(1))).data);
-    expect(out).toEqual([expect.closeTo(0.5, 3), expect.closeTo(0.0129, 3), 1]);
+    expect(out).toEqual([expect.closeTo(128 / 255, 6), expect.closeTo(3 / 255, 6), 1]); // in 8 bits, as trained
     const twelve = async (v: number) =>
       (
         await frameToPatches(
@@ -127,7 +127,7 @@ describe('NCHW packing', () => {
         )
       ).data[0];
     expect(await twelve(4095)).toBeCloseTo(1, 6);
-    expect(await twelve(876)).toBeCloseTo(0.5, 2); // 876 / 4095 = 0.2139 linear
+    expect(await twelve(885)).toBeCloseTo(128 / 255, 6); // 885 / 4095 = 0.2161 linear, sRGB 0.5022
   });
 
   it('packs a 16-bit linear frame as it packs the same scene in 8-bit sRGB, resampled or not', async () => {

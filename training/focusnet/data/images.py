@@ -50,10 +50,10 @@ def load_pixels(path: str, bit_depth: int) -> Tuple[np.ndarray, float]:
 
 def crop_rgb(pixels: np.ndarray, scale: float, x: int, y: int, size: int, linear: bool = False) -> np.ndarray:
     """`linear`: the values are linear light (images of more than 8 bits), put through the sRGB curve the models
-    read, as the app does (src/main/inference/encoding.ts)."""
+    read and into 8 bits, as the app does (src/main/inference/encoding.ts) and training renders."""
     region = pixels[y:y + size, x:x + size].astype(np.float32) / np.float32(scale)
     if linear:
-        region = srgb_encode(region)
+        region = np.round(srgb_encode(region) * 255) / np.float32(255)
     if region.ndim == 2:
         region = np.repeat(region[:, :, None], 3, axis=2)
     return np.ascontiguousarray(region)
