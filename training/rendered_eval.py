@@ -8,7 +8,8 @@ The export of the app's renderer holds a few hundred test patches; this draws as
 renderer (training/focusnet/optics), with every other choice randomised as in training, so two checkpoints compare
 on the same draws (same --seed). Figures: those of training's evaluation pass (focusnet/engine.py): MAE, MAE over
 -5..+5 um, the share of |d| >= 1 um read on the wrong side of focus, RMSE, bias. `--condition` reads the same draws
-as a real camera would deliver them (training.robustness's degradations: demosaic, JPEG, monochrome). The stained
+as a real camera would deliver them (training.robustness's degradations: demosaic, JPEG, monochrome; and its other
+cameras' responses: exposure, lamp colour, tone curve, sharpening, contrast stretched). The stained
 phase band is the one --phase-rad draws from; run once per band to compare bands. `--by-range` adds the figures by
 range of the true defocus (wrong sides, MAE, and the median of |read| / |true|, the model's reading scale), to see
 on which side and how far out a model errs (for one slide: --only NAME).
@@ -29,7 +30,9 @@ from .focusnet.files import write_json_atomic
 from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.generator import SETUPS
 from .focusnet.optics.options import add_render_options, check_render_options, render_config
-from .robustness import DEGRADATIONS
+from .robustness import DEGRADATIONS, RESPONSES
+
+CONDITIONS = {**DEGRADATIONS, **RESPONSES}
 
 BATCH = 32
 # Ranges of the true defocus (um) for --by-range. |d| >= 1 um has a side (as engine.evaluate's sign errors), so
@@ -70,7 +73,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     add_render_options(parser, grid_default="camera")
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--condition", nargs="+", default=["as is"], choices=sorted(DEGRADATIONS),
+    parser.add_argument("--condition", nargs="+", default=["as is"], choices=sorted(CONDITIONS),
                         help="how the camera delivers the patches (default 'as is'; several: each is scored)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="render and read on this device (default cpu)")
@@ -145,7 +148,7 @@ def evaluate(args: argparse.Namespace) -> List[dict]:
     generator = PatchGenerator(slides, config, args.seed, runtime.device)
     draws = [generator.sample(BATCH) for _ in range(args.n // BATCH)]  # the same draws for every checkpoint
     draws = [(pixels.cpu(), labels.cpu()) for pixels, labels in draws]
-    seen = {condition: [(DEGRADATIONS[condition](pixels.clamp(0, 1)) if condition != "as is" else pixels, labels)
+    seen = {condition: [(CONDITIONS[condition](pixels.clamp(0, 1)) if condition != "as is" else pixels, labels)
                         for pixels, labels in draws] for condition in args.condition}
     results = []
     for path in args.checkpoint:

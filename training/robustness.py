@@ -1,13 +1,15 @@
 """Checkpoints on an export's test split as a real camera would deliver it: demosaiced, JPEG-compressed, turned.
 
   /usr/bin/python3 -m training.robustness --checkpoint A.pt [B.pt ...] --data <export dir> [--setup 20x]
-      [--views] [--threads 2] [--json]
+      [--views] [--responses] [--threads 2] [--json]
 
 Each checkpoint reads the same test patches as they are, after a bilinear demosaic of an RGGB mosaic, after JPEG at
-quality 95, 85, 75 and 60, after both, and as a monochrome camera would give them (focusnet/data/camera_pipeline.py): wrong sides (|d| >= 1 um), MAE and
-MAE over -5..+5 um, scored by training's evaluation pass (focusnet/engine.py). Our renderers save three co-sited channels without
-loss; real stacks from other labs mostly come from Bayer cameras and often as JPEG. `--views` adds the eight flips
-and rotations of each patch and their mean (test-time augmentation).
+quality 95, 85, 75 and 60, after both, and as a monochrome camera would give them (focusnet/data/camera_pipeline.py):
+wrong sides (|d| >= 1 um), MAE and MAE over -5..+5 um, scored by training's evaluation pass (focusnet/engine.py). Our
+renderers save three co-sited channels without loss; real stacks from other labs mostly come from Bayer cameras and
+often as JPEG. `--views` adds the eight flips and rotations of each patch and their mean (test-time augmentation);
+`--responses` adds other cameras' exposure, white balance, tone curve, sharpening and contrast stretching
+(focusnet/data/camera_response.py).
 """
 import argparse
 import json
@@ -20,6 +22,7 @@ import torch
 from .export import load_model
 from .focusnet import checkpoint as ckpt
 from .focusnet import distributed, engine
+from .focusnet.data import camera_response as response
 from .focusnet.data.camera_pipeline import bayer_demosaic, jpeg_round_trip, monochrome
 from .focusnet.data.dataset import DefocusPatches
 from .focusnet.data.manifest import read_export, select_rows
@@ -42,6 +45,19 @@ DEGRADATIONS: Dict[str, Degradation] = {
     "JPEG q60": _jpeg(60),
     "Bayer + JPEG q85": lambda batch: _jpeg(85)(bayer_demosaic(batch)),
     "monochrome": monochrome,
+}
+
+# Other cameras and software (focusnet/data/camera_response.py), each well outside what the renderers draw.
+RESPONSES: Dict[str, Degradation] = {
+    "exposure x0.5": lambda batch: response.exposure(batch, 0.5),
+    "exposure x0.25": lambda batch: response.exposure(batch, 0.25),
+    "exposure x1.5 (clips)": lambda batch: response.exposure(batch, 1.5),
+    "lamp 2600 K": lambda batch: response.colour_cast(batch, 2600.0),
+    "LED 5000 K, no WB": lambda batch: response.colour_cast(batch, 5000.0),
+    "LED 6500 K, no WB": lambda batch: response.colour_cast(batch, 6500.0),
+    "linear (no sRGB)": response.linear_output,
+    "sharpened": response.unsharp,
+    "contrast stretched": response.contrast_stretch,
 }
 
 VIEWS: Dict[str, Degradation] = {
@@ -85,14 +101,15 @@ def score(model: torch.nn.Module, state: dict, patches: torch.Tensor, labels: to
         return engine.evaluate(model, batches, distributed.start("cpu"))
 
 
-def check(paths: List[str], data: str, setup: Optional[str], views: bool) -> List[dict]:
+def check(paths: List[str], data: str, setup: Optional[str], views: bool, responses: bool = False) -> List[dict]:
     states = [ckpt.load(path) for path in paths]
     sizes = {int(state["input_size"]) for state in states}
     if len(sizes) != 1:
         raise TrainingError("input_size", "the checkpoints take different patch sizes")
     raw, truth = held_out_patches(data, setup, sizes.pop())
     labels = torch.tensor(truth, dtype=torch.float32).view(-1, 1)
-    degraded = {name: degrade(raw) for name, degrade in DEGRADATIONS.items()}
+    conditions = {**DEGRADATIONS, **(RESPONSES if responses else {})}
+    degraded = {name: degrade(raw) for name, degrade in conditions.items()}
     results = []
     for path, state in zip(paths, states):
         if state.get("target", "signed") != "signed":
@@ -112,12 +129,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--data", required=True, help="export folder (its test split is read)")
     parser.add_argument("--setup", default=None, help="setup id in the export (needed if it mixes pixel sizes)")
     parser.add_argument("--views", action="store_true", help="also the eight flips/rotations and their mean")
+    parser.add_argument("--responses", action="store_true",
+                        help="also other cameras' exposure, white balance, tone curve, sharpening and contrast")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     try:
-        results = check(args.checkpoint, args.data, args.setup, args.views)
+        results = check(args.checkpoint, args.data, args.setup, args.views, args.responses)
     except TrainingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -129,7 +148,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name, s in r["conditions"].items():
             sign = "n/a" if s["test_sign_error_rate"] is None else f"{100 * s['test_sign_error_rate']:5.1f} %"
             central = "n/a" if s["test_mae_central_um"] is None else f"{s['test_mae_central_um']:.2f}"
-            print(f"  {name:20s} wrong sides {sign}  MAE {s['test_mae_um']:.2f} um  -5..+5 {central} um")
+            print(f"  {name:22s} wrong sides {sign}  MAE {s['test_mae_um']:.2f} um  -5..+5 {central} um")
     return 0
 
 

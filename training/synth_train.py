@@ -65,10 +65,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="fine-tune: start from this checkpoint's weights (a synth_train or training.train run "
                              "of the same setup); its model options and input normalisation are kept")
     add_render_options(parser, grid_default="fine")
-    parser.add_argument("--augment", choices=("none", "camera", "camera+grey"), default="none",
+    parser.add_argument("--augment", choices=("none", "camera", "camera+grey", "camera+response"), default="none",
                         help="'camera': what a colour camera's pipeline does to the rendered patches, a demosaiced "
-                             "RGGB mosaic and JPEG; 'camera+grey' also monochrome patches (as training.train "
-                             "--augment; training batches only)")
+                             "RGGB mosaic and JPEG; 'camera+grey' also monochrome patches; 'camera+response' also "
+                             "other labs' exposure, lamp colour and tone curve (as training.train --augment; "
+                             "training batches only)")
     parser.add_argument("--greyscale-p", type=float, default=None, metavar="P",
                         help="share of training patches turned monochrome, instead of the --augment preset's (0.3 "
                              "in 'camera+grey')")
@@ -244,7 +245,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             pixels, labels = generator.sample(args.batch_size)
             if camera is not None:
                 pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool,
-                                      camera.greyscale_p)
+                                      camera.greyscale_p, camera.response_p)
             x = ((pixels - mean) / std).contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             pred = model(x).float().view(-1)

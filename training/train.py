@@ -69,8 +69,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--augment", choices=sorted(PRESETS), default="colour",
                         help="augmentations besides flips and rotations: 'colour' jitter, greyscale and noise "
                              "(default), 'camera' a demosaiced Bayer mosaic and JPEG (focusnet/data/"
-                             "camera_pipeline.py), 'camera+grey' that and monochrome patches, 'all' colour and "
-                             "camera")
+                             "camera_pipeline.py), 'camera+grey' that and monochrome patches, 'camera+response' that "
+                             "and other labs' exposure, lamp colour and tone curve (camera_response.py), 'all' "
+                             "colour and camera")
     parser.add_argument("--greyscale-p", type=float, default=None, metavar="P",
                         help="share of training patches turned monochrome (luminance in three channels), instead of "
                              "the --augment preset's (0.3 in 'camera+grey')")

@@ -10,7 +10,9 @@
 #     [JOBS="cont-20x cont-40x cont-20x-mono"] bash training/scripts/gpu-continue.sh
 # JOBS picks the runs: cont-20x cont-40x cont-20x-mono (the default), scratch-ldse-net-20x scratch-resnet50-20x
 # scratch-botnet-20x, and LDSE-NET from scratch through the camera's pipeline: camera-20x (colour, --augment camera)
-# and camera-20x-mono (every patch monochrome). Each run renders its batches on the GPU and holds 25-31 GiB there at
+# and camera-20x-mono (every patch monochrome); the shipped models continued through other labs' cameras as well
+# (exposure, lamp colour, tone curve: --augment camera+response, docs/training.md 3k): response-20x, response-40x.
+# Each run renders its batches on the GPU and holds 25-31 GiB there at
 # batch 256: an H200 (139 GiB) takes four at once, not six (2026-11-26: six ran out of memory), an H100 (78 GiB) two.
 # (2026-11-27, four runs with ResNet50 among them: 107 GiB.) The camera's JPEG runs through PIL on the CPU: four runs
 # sharing 16 cores drew 373 patches/s each through the camera, against 1 443/s for a lossless LDSE-NET run beside one
@@ -48,6 +50,8 @@ for job in ${JOBS:-cont-20x cont-40x cont-20x-mono}; do
   cont-20x) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x.pt" --augment camera ;;
   cont-40x) run $job $cont --setup 40x --init "$CKPT/ldse-net-40x.pt" --augment camera ;;
   cont-20x-mono) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x-mono.pt" --augment camera+grey --greyscale-p 1.0 ;;
+  response-20x) run $job $cont --setup 20x --init "$CKPT/ldse-net-20x.pt" --augment camera+response ;;
+  response-40x) run $job $cont --setup 40x --init "$CKPT/ldse-net-40x.pt" --augment camera+response ;;
   camera-20x) run $job $base --lr 1e-3 --setup 20x --augment camera ;;
   camera-20x-mono) run $job $base --lr 1e-3 --setup 20x --augment camera+grey --greyscale-p 1.0 ;;
   scratch-*-20x)
@@ -72,11 +76,13 @@ done
 score="timeout ${SCORE_S:-600} $PY -m training.rendered_eval --slides $SLIDES --only $HELD_OUT --n ${EVAL_N:-2048}"
 score="$score --phase-rad 0.1 0.6 --device $DEV --threads 4 --json"
 found() { ls "$@" 2>/dev/null; } # the runs this call made
-$score --setup 20x --condition "as is" "Bayer + JPEG q85" "JPEG q75" --checkpoint "$CKPT/ldse-net-20x.pt" \
-  $(found "$RUNS"/{cont-20x,camera-20x}/{best,last}.pt "$RUNS"/scratch-*-20x/best.pt) \
+responses=("LED 6500 K, no WB" "linear (no sRGB)" "exposure x0.25" "contrast stretched")
+$score --setup 20x --condition "as is" "Bayer + JPEG q85" "JPEG q75" "${responses[@]}" \
+  --checkpoint "$CKPT/ldse-net-20x.pt" \
+  $(found "$RUNS"/{cont-20x,camera-20x,response-20x}/{best,last}.pt "$RUNS"/scratch-*-20x/best.pt) \
   >"$RUNS/score-20x.json" 2>"$RUNS/score-20x.log" &
-$score --setup 40x --condition "as is" "Bayer + JPEG q85" --checkpoint "$CKPT/ldse-net-40x.pt" \
-  $(found "$RUNS"/cont-40x/{best,last}.pt) >"$RUNS/score-40x.json" 2>"$RUNS/score-40x.log" &
+$score --setup 40x --condition "as is" "Bayer + JPEG q85" "${responses[@]}" --checkpoint "$CKPT/ldse-net-40x.pt" \
+  $(found "$RUNS"/{cont-40x,response-40x}/{best,last}.pt) >"$RUNS/score-40x.json" 2>"$RUNS/score-40x.log" &
 $score --setup 20x --condition monochrome --checkpoint "$CKPT/ldse-net-20x.pt" "$CKPT/ldse-net-20x-mono.pt" \
   $(found "$RUNS"/{cont-20x-mono,camera-20x-mono}/{best,last}.pt) >"$RUNS/score-mono.json" 2>"$RUNS/score-mono.log" &
 wait

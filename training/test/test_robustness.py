@@ -3,6 +3,7 @@ import math
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from training import robustness
@@ -91,7 +92,8 @@ def test_camera_batch_degrades_the_chosen_patches_only_and_is_seeded():
     assert torch.allclose(grey[:, 0], grey[:, 1]) and torch.allclose(grey[:, 1], grey[:, 2])
 
 
-def test_synth_train_draws_the_camera_pipeline_when_asked(tmp_path):
+@pytest.mark.parametrize("preset", ["camera", "camera+response"])
+def test_synth_train_draws_the_camera_pipeline_when_asked(tmp_path, preset):
     from training import synth_train
     from training.focusnet import checkpoint as ckpt
 
@@ -100,9 +102,10 @@ def test_synth_train_draws_the_camera_pipeline_when_asked(tmp_path):
     out = str(tmp_path / "run")
     assert synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", out, "--steps",
                              "1", "--batch-size", "2", "--val-every", "1", "--val-samples", "16", "--threads", "1",
-                             "--augment", "camera"]) == 0
+                             "--augment", preset]) == 0
     state = ckpt.load(os.path.join(out, ckpt.BEST))
     assert state["augment"]["bayer_p"] == PRESETS["camera"].bayer_p and state["augment"]["jitter_p"] == 0
+    assert state["augment"]["response_p"] == PRESETS[preset].response_p
 
 
 def test_monochrome_is_the_luminance_in_all_three_channels():
@@ -116,8 +119,6 @@ def test_monochrome_is_the_luminance_in_all_three_channels():
 
 
 def test_a_greyscale_share_replaces_the_presets(patch_export, tmp_path):
-    import pytest
-
     from training import synth_train, train
     from training.focusnet import checkpoint as ckpt
 

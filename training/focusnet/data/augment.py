@@ -3,7 +3,9 @@
 Allowed: spatial flips and 90-degree rotations of the image plane, colour jitter (brightness, contrast,
 saturation, hue), random greyscale, additive gaussian noise, and what a colour camera's pipeline does after the
 optics (a Bayer mosaic demosaiced, JPEG: camera_pipeline.py). Never a defocus-like blur, sharpening, rescaling or
-anything touching the z axis: those change the defocus (or its sign) the label describes. The demosaic and JPEG
+anything touching the z axis: those change the defocus (or its sign) the label describes. Another camera's
+response (exposure, lamp colour without white balance, linear or sRGB values, contrast stretched: camera_response.py)
+changes every frame of a stack alike. The demosaic and JPEG
 soften pixel-scale detail too, but every real frame of such a camera has gone through them at its own focus.
 """
 import math
@@ -14,6 +16,7 @@ import numpy as np
 import torch
 
 from .camera_pipeline import LUMA, bayer_demosaic, jpeg_round_trip, monochrome
+from .camera_response import random_response
 
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                             [0.596, -0.274, -0.322],
@@ -36,6 +39,7 @@ class AugmentConfig:
     bayer_p: float = 0.0  # an RGGB mosaic, demosaiced bilinearly
     jpeg_p: float = 0.0
     jpeg_quality: Tuple[int, int] = (60, 95)
+    response_p: float = 0.0  # another lab's camera response: exposure, lamp colour, tone curve (camera_response.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,6 +54,9 @@ PRESETS = {
     "all": replace(AugmentConfig(), bayer_p=CAMERA["bayer_p"], jpeg_p=CAMERA["jpeg_p"]),
     # a monochrome camera too: greyscale alone, without the jitter
     "camera+grey": AugmentConfig(**{**CAMERA, "greyscale_p": 0.3}),
+    # other labs' exposure, lamp colour and tone curve: physical changes of the light and its encoding, where the
+    # jitter's are arbitrary (robustness.py --responses: 36 % wrong sides under a 6500 K LED without white balance)
+    "camera+response": AugmentConfig(**{**CAMERA, "response_p": 0.5}),
 }
 
 
@@ -66,6 +73,8 @@ def augment(image: torch.Tensor, rng: np.random.Generator, config: AugmentConfig
         image = _colour_jitter(image, rng, config)
     if rng.random() < config.greyscale_p:
         image = monochrome(image)
+    if rng.random() < config.response_p:
+        image = random_response(image.clamp(0.0, 1.0), rng)
     if config.noise_sigma > 0 and rng.random() < config.noise_p:
         generator = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
         sigma = float(rng.uniform(0.0, config.noise_sigma))

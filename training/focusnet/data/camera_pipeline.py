@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .camera_response import random_response
+
 # Bilinear demosaic kernels: red and blue have one sample in four, green one in two.
 _KERNEL_RB = torch.tensor([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
 _KERNEL_G = torch.tensor([[0.0, 0.25, 0.0], [0.25, 1.0, 0.25], [0.0, 0.25, 0.0]])
@@ -63,16 +65,21 @@ def jpeg_round_trip(image: torch.Tensor, quality: int) -> torch.Tensor:
 
 
 def camera_batch(pixels: torch.Tensor, rng: np.random.Generator, bayer_p: float, jpeg_p: float,
-                 jpeg_quality: Tuple[int, int], pool=None, grey_p: float = 0.0) -> torch.Tensor:
+                 jpeg_quality: Tuple[int, int], pool=None, grey_p: float = 0.0,
+                 response_p: float = 0.0) -> torch.Tensor:
     """The pipeline on an Nx3xHxW [0, 1] batch (rendered patches, on any device): each patch made monochrome with
-    probability grey_p, demosaiced with probability bayer_p (one mosaic phase per batch), then JPEG-compressed with
-    probability jpeg_p at a random quality. JPEG runs through PIL on the CPU; `pool` (a concurrent.futures
-    executor) spreads it over threads."""
+    probability grey_p, given another lab's camera response with probability response_p (camera_response.py;
+    drawn only when response_p > 0, so runs without it keep their draws), demosaiced with probability bayer_p (one
+    mosaic phase per batch), then JPEG-compressed with probability jpeg_p at a random quality. JPEG runs through PIL
+    on the CPU; `pool` (a concurrent.futures executor) spreads it over threads."""
     out = pixels.clone()
     n = out.shape[0]
     grey = torch.from_numpy(rng.random(n) < grey_p).to(out.device)
     if bool(grey.any()):
         out[grey] = monochrome(out[grey])
+    if response_p > 0:
+        for k in np.flatnonzero(rng.random(n) < response_p):
+            out[k] = random_response(out[k].clamp(0, 1), rng)
     mosaic = torch.from_numpy(rng.random(n) < bayer_p).to(out.device)
     if bool(mosaic.any()):
         phase = (int(rng.integers(2)), int(rng.integers(2)))
