@@ -284,16 +284,21 @@ async function chooseModel(registry: ModelRegistry, setup: SetupPresetId): Promi
   return entries[0].id;
 }
 
+/** The setup's preset with the camera's `--bit-depth` (12 and 16 bits: linear light, inference/encoding.ts). */
+function presetWithBits(setup: SetupPresetId): OpticalSetup {
+  const preset = SETUP_PRESETS[setup];
+  return opts.bitDepth === preset.bitDepth ? preset : { ...preset, bitDepth: opts.bitDepth };
+}
+
 /**
  * The setup with another camera behind the same objective (`--pixel-pitch <um>`: e.g. 6.5 for a common sCMOS), so
  * that the frames' pixel size differs from the model's and the estimate resamples them.
  */
 function cameraSetup(setup: SetupPresetId): OpticalSetup {
-  const preset = SETUP_PRESETS[setup];
+  const base = presetWithBits(setup);
   const um = opts.pixelPitch; // validated by the option's parser: a positive number
-  const bits = opts.bitDepth === preset.bitDepth ? {} : { bitDepth: opts.bitDepth };
-  if (um === undefined) return Object.keys(bits).length ? { ...preset, ...bits } : preset;
-  return { ...preset, ...bits, pixelPitchUm: um, camera: `${preset.camera}, with ${um} um pixels instead` };
+  if (um === undefined) return base;
+  return { ...base, pixelPitchUm: um, camera: `${base.camera}, with ${um} um pixels instead` };
 }
 
 /** --roi clamped to the setup's sensor; undefined for the full sensor. */
@@ -399,8 +404,7 @@ async function timeEstimate(
 ): Promise<ComputeTiming> {
   const s = SETUP_PRESETS[setup];
   const vm = await createVirtualMicroscope({
-    // --bit-depth: a wider camera's linear frames cost the sRGB curve on top (inference/encoding.ts)
-    setup: opts.bitDepth === s.bitDepth ? setup : { ...s, bitDepth: opts.bitDepth },
+    setup: presetWithBits(setup), // a wider camera's linear frames cost the sRGB curve on top
     slidePath,
     roi: { width: Math.min(2592, s.sensorWidthPx), height: Math.min(1944, s.sensorHeightPx) },
     timeScale: 0,
@@ -509,7 +513,7 @@ async function main(): Promise<void> {
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
   const jpeg = opts.jpeg; // validated by the option's parser: an integer quality 1..100
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${camera !== SETUP_PRESETS[setup] ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.bitDepth !== 8 ? `, ${opts.bitDepth}-bit linear` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${opts.pixelPitch !== undefined ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.bitDepth !== 8 ? `, ${opts.bitDepth}-bit linear` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
   const rng = mulberry32(seed);
