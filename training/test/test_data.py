@@ -8,7 +8,8 @@ from PIL import Image
 
 from training.focusnet.data.augment import AugmentConfig, augment
 from training.focusnet.data.dataset import DefocusPatches, channel_stats, grid_positions
-from training.focusnet.data.images import load_pixels, srgb_encode
+from training.focusnet.data.images import load_pixels
+from training.focusnet.optics.camera import srgb_encode
 from training.focusnet.data.manifest import MANIFEST_COLUMNS, check_split, read_export, select_rows
 from training.focusnet.errors import TrainingError
 
@@ -142,10 +143,10 @@ def test_png_depths_and_channels_normalise_to_unit_range(tmp_path, bit_depth, ch
         assert torch.equal(patch[0], patch[1]) and torch.equal(patch[1], patch[2])  # grey replicated
         assert 0.0 <= float(patch.min()) and float(patch.max()) <= 1.0
         # texture is +-0.15 around the brightness; 16-bit RGB PNG is read at 8-bit precision; 16-bit values are
-        # linear light, read through the sRGB curve the models take (images.srgb_encode; over 0.1..0.9 the curve
+        # linear light, read through the sRGB curve the models take (optics/camera.py srgb_encode; over 0.1..0.9 the curve
         # lifts a value by 0.05-0.25, more than the tolerance)
         brightness = brightness_for(float(label))
-        expected = brightness if bit_depth == 8 else float(srgb_encode(np.float32(brightness)))
+        expected = brightness if bit_depth == 8 else float(srgb_encode(torch.tensor(brightness)))
         assert float(patch.mean()) == pytest.approx(expected, abs=0.03)
 
 

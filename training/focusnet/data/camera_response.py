@@ -29,17 +29,26 @@ def _channels(image: torch.Tensor) -> torch.Tensor:
     return image if image.dim() == 4 else image.unsqueeze(0)
 
 
+def _relit(image: torch.Tensor, gains) -> torch.Tensor:
+    """The light behind an sRGB image times `gains` (a number, or one per channel), clipped at full well."""
+    if isinstance(gains, torch.Tensor):
+        gains = gains.view(3, 1, 1).to(image)  # broadcasts over 3xHxW and Nx3xHxW alike
+    return (srgb_decode(image) * gains).clamp(0.0, 1.0)
+
+
+def _lamp(temperature_k: float) -> torch.Tensor:
+    return colour_temperature_balance(torch.tensor([temperature_k]), WAVELENGTHS_UM)  # relative to 3200 K
+
+
 def exposure(image: torch.Tensor, factor: float) -> torch.Tensor:
     """The same scene exposed `factor` times as long: linear light scaled, clipped at full well, re-encoded."""
-    return _quantise(srgb_encode((srgb_decode(image) * factor).clamp(0.0, 1.0)))
+    return _quantise(srgb_encode(_relit(image, factor)))
 
 
 def colour_cast(image: torch.Tensor, temperature_k: float) -> torch.Tensor:
     """A lamp at `temperature_k` behind a camera white-balanced for our renderers' 3200 K (a white LED without white
     balance reads as 5000-6500 K: blue glass)."""
-    gains = colour_temperature_balance(torch.tensor([temperature_k]), WAVELENGTHS_UM)  # relative to 3200 K
-    shape = (1, 3, 1, 1) if image.dim() == 4 else (3, 1, 1)
-    return _quantise(srgb_encode((srgb_decode(image) * gains.view(shape).to(image)).clamp(0.0, 1.0)))
+    return _quantise(srgb_encode(_relit(image, _lamp(temperature_k))))
 
 
 def linear_output(image: torch.Tensor) -> torch.Tensor:
@@ -80,7 +89,6 @@ def random_response(image: torch.Tensor, rng, exposure_range=(0.25, 1.5), temper
     well), lamp colour without white balance, the sRGB curve or linear values (linear_p), and contrast stretched
     to the patch's own levels (stretch_p). `rng`: numpy Generator."""
     factor = float(np.exp(rng.uniform(np.log(exposure_range[0]), np.log(exposure_range[1]))))
-    gains = colour_temperature_balance(torch.tensor([float(rng.uniform(*temperature_k))]), WAVELENGTHS_UM)
-    light = (srgb_decode(image) * factor * gains.view(3, 1, 1).to(image)).clamp(0.0, 1.0)
+    light = _relit(image, factor * _lamp(float(rng.uniform(*temperature_k))))
     out = _quantise(light if rng.random() < linear_p else srgb_encode(light))
     return contrast_stretch(out) if rng.random() < stretch_p else out

@@ -8,9 +8,11 @@ sRGB values, what 8-bit cameras and files and our renderers hold.
 from typing import Tuple
 
 import numpy as np
+import torch
 from PIL import Image
 
 from ..errors import TrainingError
+from ..optics.camera import srgb_encode
 
 try:  # optional: only needed for 16-bit RGB TIFF, which Pillow cannot decode
     import tifffile  # type: ignore
@@ -18,12 +20,6 @@ except ImportError:  # pragma: no cover - depends on the machine
     tifffile = None
 
 GREY_MODES = ("I;16", "I;16B", "I;16L", "I", "L")
-
-
-def srgb_encode(v: np.ndarray) -> np.ndarray:
-    """Linear light in [0, 1] -> sRGB-encoded values (the IEC 61966-2-1 curve, as optics/camera.py)."""
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055).astype(np.float32)
 
 
 def load_pixels(path: str, bit_depth: int) -> Tuple[np.ndarray, float]:
@@ -53,7 +49,7 @@ def crop_rgb(pixels: np.ndarray, scale: float, x: int, y: int, size: int, linear
     read and into 8 bits, as the app does (src/main/inference/encoding.ts) and training renders."""
     region = pixels[y:y + size, x:x + size].astype(np.float32) / np.float32(scale)
     if linear:
-        region = np.round(srgb_encode(region) * 255) / np.float32(255)
+        region = (torch.round(srgb_encode(torch.from_numpy(region)) * 255) / 255).numpy()
     if region.ndim == 2:
         region = np.repeat(region[:, :, None], 3, axis=2)
     return np.ascontiguousarray(region)
