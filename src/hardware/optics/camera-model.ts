@@ -43,6 +43,11 @@ export function resolveCameraModel(c: CameraModelOptions | undefined): ResolvedC
   };
 }
 
+/** Linear light in [0, 1] -> the sRGB-encoded value (IEC 61966-2-1). */
+export function srgbEncode(v: number): number {
+  return v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
+}
+
 const LUT_SIZE = 16384;
 const lutCache = new Map<string, Uint16Array>();
 
@@ -54,7 +59,7 @@ function encodeLut(encoding: 'srgb' | 'linear', maxDn: number): Uint16Array {
     lut = new Uint16Array(LUT_SIZE + 1);
     for (let i = 0; i <= LUT_SIZE; i++) {
       const v = i / LUT_SIZE;
-      const e = encoding === 'srgb' ? (v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055) : v;
+      const e = encoding === 'srgb' ? srgbEncode(v) : v;
       lut[i] = Math.round(e * maxDn);
     }
     lutCache.set(key, lut);

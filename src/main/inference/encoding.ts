@@ -5,6 +5,7 @@
  * and the shadows' contrast stretched, and ldse-net-20x names the wrong side of focus 39 % of the time instead of
  * 8 % (docs/training.md 3k), so such frames are put through the sRGB curve first.
  */
+import { srgbEncode } from '../../hardware/optics/camera-model';
 import type { Frame } from '../../hardware/types';
 import type { Raster } from './resample';
 
@@ -26,9 +27,7 @@ function srgbLut(fullScale: number): Uint8Array {
   if (!lut) {
     lut = new Uint8Array(65536).fill(ENCODED_FULL_SCALE);
     for (let i = 0; i <= fullScale; i++) {
-      const v = i / fullScale;
-      const e = v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
-      lut[i] = Math.round(e * ENCODED_FULL_SCALE);
+      lut[i] = Math.round(srgbEncode(i / fullScale) * ENCODED_FULL_SCALE);
     }
     lutCache.set(fullScale, lut);
   }
