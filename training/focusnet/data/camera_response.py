@@ -12,13 +12,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..optics.camera import srgb_encode
+from ..optics.camera import srgb_decode, srgb_encode
 from ..optics.generator import WAVELENGTHS_UM
 from ..optics.variants import colour_temperature_balance
-
-
-def srgb_decode(v: torch.Tensor) -> torch.Tensor:
-    return torch.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
 def _quantise(v: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,11 @@ def srgb_encode(v: torch.Tensor) -> torch.Tensor:
     return torch.where(v <= 0.0031308, 12.92 * v, 1.055 * torch.clamp(v, min=0.0031308) ** (1 / 2.4) - 0.055)
 
 
+def srgb_decode(v: torch.Tensor) -> torch.Tensor:
+    """sRGB-encoded values -> linear light (the inverse of srgb_encode; slides.py does it in numpy on load)."""
+    return torch.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
 def digitise(intensity: torch.Tensor, white_fraction: torch.Tensor, white_balance: torch.Tensor,
              read_noise_e: torch.Tensor, vignetting: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """(B, 3, H, W) relative intensity -> 8-bit values scaled to [0, 1], as the export's PNGs decode."""
