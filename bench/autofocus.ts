@@ -13,6 +13,9 @@
  *          [--jpeg <quality>] [--mono]   (every frame through JPEG at that quality, as many labs store stacks, and/or
  *          as a monochrome camera gives it: bench/camera-output.ts)
  *          [--bit-depth 8|12|16]   (12 and 16 bits: linear light, as scientific cameras give it)
+ *          [--lamp <K>] [--exposure <factor>]   (another lamp behind a camera balanced for 3200 K; another exposure)
+ *          [--white-reference [--keep-exposure]]   (balanced by a white reference taken first on blank glass, as the
+ *          app's operator takes it: autofocus/white-reference.ts)
  *        npm run bench:autofocus -- --oracle 0.1 [--timing-model <id|path>] ...   (no model: the simulator's truth +
  *          noise per patch, to check the loop; the compute timing then needs a network given by --timing-model)
  *        npm run bench:autofocus -- --content [--json]     (content-filter measurements, see bench/autofocus-content.ts)
@@ -25,19 +28,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import sharp from 'sharp';
 import { createVirtualMicroscope, type VirtualMicroscope } from '../src/hardware/sim';
 import type { Camera, Frame } from '../src/hardware/types';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from '../src/main/autofocus/estimate';
 import { runAutofocus, type RunTrace } from '../src/main/autofocus/loop';
 import { moveBacklashAware } from '../src/main/autofocus/move';
+import { takeWhiteReference, whiteGains, type TakenReference } from '../src/main/autofocus/white-reference';
 import { sideHandling } from '../src/main/autofocus/side';
 import { mulberry32 } from '../src/main/autofocus/random';
 import { truthPredictor } from '../src/main/autofocus/truth-predictor';
 import { InferenceEngine, ModelRegistry, readModelCard } from '../src/main/inference';
 import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
-import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS } from '../src/shared/autofocus';
+import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS, type WhiteReference } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
-import { depthOfFieldUm, SETUP_PRESETS, type OpticalSetup, type SetupPresetId } from '../src/shared/optics';
+import {
+  CameraModelOptionsSchema,
+  depthOfFieldUm,
+  SETUP_PRESETS,
+  type CameraModelOptions,
+  type OpticalSetup,
+  type SetupPresetId,
+} from '../src/shared/optics';
+import { colourTemperatureBalance } from '../src/hardware/optics/randomize';
 import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
 import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
@@ -65,6 +78,10 @@ interface Options {
   bitDepth: 8 | 12 | 16;
   jpeg?: number;
   mono?: boolean;
+  lamp?: number;
+  exposure: number;
+  whiteReference?: boolean;
+  keepExposure?: boolean;
   netOnly?: boolean;
   /** false with --no-timing. */
   timing: boolean;
@@ -141,6 +158,22 @@ const program = new Command()
     integerArg(1, 100),
   )
   .option('--mono', 'every frame as a monochrome camera gives it (bench/camera-output.ts)')
+  .option(
+    '--lamp <kelvin>',
+    'a lamp at this colour temperature behind a camera white-balanced for 3200 K (a white LED without white balance: 5000-6500)',
+    numberArg(1000, 20_000),
+  )
+  .option(
+    '--white-reference',
+    'balance every frame by a white reference taken first on blank glass, as an operator does (autofocus/white-reference.ts)',
+  )
+  .option('--keep-exposure', "with --white-reference: balance by gains alone, keeping the camera's exposure")
+  .option(
+    '--exposure <factor>',
+    "the camera's exposure times this factor (0.25: a quarter of the light; above ~1.5 the glass clips)",
+    numberArg(0, 10, { above: true }),
+    1,
+  )
   .option(
     '--oracle <sigma>',
     "no model: the simulator's true defocus + Gaussian noise of this sigma (um) per patch, to check the loop",
@@ -301,6 +334,17 @@ function cameraSetup(setup: SetupPresetId): OpticalSetup {
   return { ...base, pixelPitchUm: um, camera: `${base.camera}, with ${um} um pixels instead` };
 }
 
+/**
+ * The virtual camera's exposure and white balance: `--exposure` scales the default exposure, `--lamp` puts a lamp of
+ * another colour temperature behind a camera balanced for our renderers' 3200 K (randomize.ts's black body).
+ */
+function cameraModel(setup: OpticalSetup, reference?: WhiteReference): CameraModelOptions {
+  const d = CameraModelOptionsSchema.parse({});
+  const wb = opts.lamp === undefined ? d.whiteBalance : colourTemperatureBalance(opts.lamp, setup.wavelengthsUm);
+  // the exposure the white reference left the camera at (it sets one for the glass unless --keep-exposure)
+  return { ...d, exposureMs: reference?.exposureMs ?? d.exposureMs * opts.exposure, whiteBalance: wb };
+}
+
 /** --roi clamped to the setup's sensor; undefined for the full sensor. */
 function clampRoi(setup: SetupPresetId): Roi | undefined {
   if (opts.roi === 'full') return undefined;
@@ -308,11 +352,44 @@ function clampRoi(setup: SetupPresetId): Roi | undefined {
   return { width: Math.min(opts.roi.width, s.sensorWidthPx), height: Math.min(opts.roi.height, s.sensorHeightPx) };
 }
 
+/**
+ * --white-reference: the camera's view of blank glass (a white slide, as an operator finds an empty area of theirs)
+ * through the same camera, taken as the app takes it (the exposure set for the glass unless --keep-exposure), for
+ * the runs' camera and estimates.
+ */
+async function benchWhiteReference(
+  setup: OpticalSetup,
+  roi: Roi | undefined,
+  seed: number,
+): Promise<TakenReference | undefined> {
+  if (!opts.whiteReference) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-white-'));
+  const glass = path.join(dir, 'glass.png');
+  await sharp({ create: { width: 512, height: 512, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .png()
+    .toFile(glass);
+  const vm = await createVirtualMicroscope({
+    setup,
+    camera: cameraModel(setup),
+    slidePath: glass,
+    roi,
+    timeScale: 0,
+    seed,
+  });
+  try {
+    return await takeWhiteReference(realOutput(vm.camera), !opts.keepExposure);
+  } finally {
+    await vm.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function runTrial(
   vm: VirtualMicroscope,
   t: Trial,
   method: 'net' | 'sweep',
   predictor: DefocusPredictor,
+  whiteReference?: WhiteReference,
 ): Promise<Outcome> {
   await vm.xyStage.moveTo({ xUm: t.xUm, yUm: t.yUm });
   // Same start for both methods, reached the same way (from below), so backlash treats them alike.
@@ -324,7 +401,7 @@ async function runTrial(
     settings: AutofocusSettings.parse({ maxPatches: opts.maxPatches, toleranceUm: opts.tolerance }),
     method,
     estimate: async (f: Frame) => {
-      const e = await estimateFrame(f, predictor, { maxPatches: opts.maxPatches });
+      const e = await estimateFrame(f, predictor, { maxPatches: opts.maxPatches, whiteReference });
       computeMs.push(e.computeMs);
       return e;
     },
@@ -401,10 +478,13 @@ async function timeEstimate(
   slidePath: string,
   predictor: DefocusPredictor,
   repeats: number,
+  whiteReference?: WhiteReference,
 ): Promise<ComputeTiming> {
   const s = SETUP_PRESETS[setup];
+  const optics = presetWithBits(setup); // a wider camera's linear frames cost the sRGB curve on top
   const vm = await createVirtualMicroscope({
-    setup: presetWithBits(setup), // a wider camera's linear frames cost the sRGB curve on top
+    setup: optics,
+    camera: cameraModel(optics, whiteReference), // --lamp / --exposure; --white-reference: its balancing is timed too
     slidePath,
     roi: { width: Math.min(2592, s.sensorWidthPx), height: Math.min(1944, s.sensorHeightPx) },
     timeScale: 0,
@@ -425,14 +505,14 @@ async function timeEstimate(
         return out;
       },
     };
-    await estimateFrame(frame, timed, { maxPatches: opts.maxPatches }); // warm-up: JIT and onnxruntime buffers for this batch size
+    await estimateFrame(frame, timed, { maxPatches: opts.maxPatches, whiteReference }); // warm-up: JIT and onnxruntime buffers for this batch size
     const wall: number[] = [];
     const cpu: number[] = [];
     const infer: number[] = [];
     let last = { tiles: 0, used: 0 };
     for (let r = 0; r < repeats; r++) {
       const c0 = process.cpuUsage();
-      const e = await estimateFrame(frame, timed, { maxPatches: opts.maxPatches });
+      const e = await estimateFrame(frame, timed, { maxPatches: opts.maxPatches, whiteReference });
       const c = process.cpuUsage(c0);
       wall.push(e.computeMs);
       cpu.push((c.user + c.system) / 1000);
@@ -513,9 +593,20 @@ async function main(): Promise<void> {
   log(`slides (${why}): ${slides.map(stem).join(', ')}`);
   const jpeg = opts.jpeg; // validated by the option's parser: an integer quality 1..100
   log(
-    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${opts.pixelPitch !== undefined ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.bitDepth !== 8 ? `, ${opts.bitDepth}-bit linear` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
+    `frames: ${roi ? `${roi.width}x${roi.height} ROI` : 'full sensor'} of the ${setup} setup${opts.pixelPitch !== undefined ? ` with ${camera.pixelPitchUm} um camera pixels (${(camera.pixelPitchUm / camera.magnification).toFixed(4)} um/px)` : ''}${opts.bitDepth !== 8 ? `, ${opts.bitDepth}-bit linear` : ''}${opts.lamp !== undefined ? `, a ${opts.lamp} K lamp (white balance for 3200 K)` : ''}${opts.exposure !== 1 ? `, exposure x${opts.exposure}` : ''}${opts.mono ? ', monochrome' : ''}${jpeg ? `, each through JPEG at quality ${jpeg}` : ''}; ${n} starts, seed ${seed}`,
   );
 
+  const taken = await benchWhiteReference(camera, roi, seed);
+  const whiteReference = taken?.reference;
+  if (taken) {
+    const g = whiteGains(taken.reference, taken.reference.exposureMs);
+    const exposure = taken.exposure
+      ? `exposure ${taken.exposure.fromMs} -> ${taken.exposure.toMs.toFixed(2)} ms; `
+      : '';
+    log(
+      `white reference: ${exposure}glass ${taken.reference.glassRgb.join(', ')} (linear); gains R ${g[0].toFixed(3)}, G ${g[1].toFixed(3)}, B ${g[2].toFixed(3)}`,
+    );
+  }
   const rng = mulberry32(seed);
   const trials: Trial[] = Array.from({ length: n }, (_, i) => ({
     slidePath: slides[i % slides.length],
@@ -532,6 +623,7 @@ async function main(): Promise<void> {
     if (!mine.length) continue;
     const vm = await createVirtualMicroscope({
       setup: camera,
+      camera: cameraModel(camera, whiteReference),
       slidePath,
       roi,
       timeScale: opts.realtime ? 1 : 0,
@@ -541,7 +633,7 @@ async function main(): Promise<void> {
     try {
       for (const t of mine) {
         for (const method of methods) {
-          const r = await runTrial(vm, t, method, predictor);
+          const r = await runTrial(vm, t, method, predictor, whiteReference);
           results.push(r);
           log(
             `${String(results.length).padStart(3)}/${methods.length * n} ${t.slide.slice(0, 28).padEnd(28)} ${method.padEnd(5)} start ${t.startUm.toFixed(2).padStart(6)} -> ${r.finalUm.toFixed(3).padStart(7)} um, ${String(r.images).padStart(2)} images, ${r.decidedBy}${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`,
@@ -561,7 +653,9 @@ async function main(): Promise<void> {
     timingPredictor = new OnnxPredictor(engine, await engine.load(timingModel));
   }
   const timing =
-    !opts.timing || !timingPredictor ? null : await timeEstimate(setup, slides[0], timingPredictor, opts.repeats);
+    !opts.timing || !timingPredictor
+      ? null
+      : await timeEstimate(setup, slides[0], timingPredictor, opts.repeats, whiteReference);
   await engine?.close();
 
   const net = summarise(results.filter((r) => r.method === 'net'));

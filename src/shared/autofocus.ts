@@ -30,6 +30,22 @@ export const AutofocusOutcome = z.enum([
 ]);
 export type AutofocusOutcome = z.infer<typeof AutofocusOutcome>;
 
+/**
+ * The camera's view of blank glass (autofocus/white-reference.ts): its linear colour at the centre of the field
+ * (0..1 of full scale per channel) and the exposure it was taken at, so that later exposures scale it.
+ */
+export const WhiteReference = z
+  .object({
+    glassRgb: z.tuple([z.number().gt(0).max(1), z.number().gt(0).max(1), z.number().gt(0).max(1)]),
+    /** 0 when unknown (an image file): frames are then taken to be at the same exposure. */
+    exposureMs: z.number().min(0).max(60_000),
+    takenAt: z.string().datetime(),
+    /** The camera it was taken with ("kind: name"): another camera's frames are not balanced by it. */
+    camera: z.string().min(1).max(300),
+  })
+  .strict();
+export type WhiteReference = z.infer<typeof WhiteReference>;
+
 export const AutofocusSettings = z
   .object({
     /** Stop when the verified |d| is at most this (um). */
@@ -50,6 +66,8 @@ export const AutofocusSettings = z
     maxPatches: z.number().int().min(1).max(512).default(16),
     /** Run with a model made for another optical setup (the operator takes responsibility). */
     allowModelMismatch: z.boolean().default(false),
+    /** Blank glass as this camera sees it: frames are balanced to the models' glass colour and level; null = as they come. */
+    whiteReference: WhiteReference.nullable().default(null),
   })
   .strict();
 export type AutofocusSettings = z.infer<typeof AutofocusSettings>;

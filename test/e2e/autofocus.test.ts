@@ -106,6 +106,11 @@ describe('one-click autofocus in Chromium', () => {
       body: '{}',
     });
     expect((await res.json()).settings.toleranceUm).toBe(0.3);
+    // A white reference needs blank glass: the virtual slide shows tissue everywhere, so it is refused with what to do
+    const reference = page.getByTestId('af-white-reference');
+    await expect.poll(() => reference.textContent()).toMatch(/None: frames are read as the camera gives them/);
+    await reference.getByRole('button', { name: 'Take (blank glass in view)' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'move to an empty area of the slide' }).waitFor();
     await page.screenshot({ path: join(OUT, 'autofocus-page.png') });
   });
 });

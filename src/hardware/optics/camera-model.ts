@@ -48,6 +48,11 @@ export function srgbEncode(v: number): number {
   return v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
 }
 
+/** The sRGB-encoded value in [0, 1] -> linear light: the inverse of srgbEncode. */
+export function srgbDecode(v: number): number {
+  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+}
+
 const LUT_SIZE = 16384;
 const lutCache = new Map<string, Uint16Array>();
 

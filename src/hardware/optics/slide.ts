@@ -15,6 +15,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_SLIDE_PIXEL_SIZE_UM } from '../../shared/optics';
 import { OpticsError } from './errors';
+import { srgbDecode } from './camera-model';
 
 export const MAX_SLIDE_PIXELS = 40_000_000;
 export const T_MIN = 0.01;
@@ -54,15 +55,11 @@ export interface SlideInfo {
   whiteLevel: [number, number, number];
 }
 
-function srgbToLinear(v: number): number {
-  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-}
-
 let srgbLut16: Float32Array | undefined;
 function srgbLut(): Float32Array {
   if (!srgbLut16) {
     srgbLut16 = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) srgbLut16[i] = srgbToLinear(i / 65535);
+    for (let i = 0; i < 65536; i++) srgbLut16[i] = srgbDecode(i / 65535);
   }
   return srgbLut16;
 }

@@ -4,7 +4,8 @@ export type AutofocusErrorCode =
   | 'no-model' // no model for the current setup
   | 'no-content' // no focusable content in the field
   | 'bad-settings' // the settings file or an override is invalid
-  | 'busy'; // an autofocus already holds the stage
+  | 'busy' // an autofocus already holds the stage
+  | 'bad-reference'; // the white reference frame is not blank glass, clips or is dark
 
 export class AutofocusError extends Error {
   constructor(

@@ -6,7 +6,12 @@
  * tiles: LDSE-NET costs 2-4 ms per patch there, and a 5 MP frame has ~88 tiles.
  */
 import type { Frame } from '../../hardware/types';
-import { DEFAULT_AUTOFOCUS_SETTINGS, type Estimate, type PatchPrediction } from '../../shared/autofocus';
+import {
+  DEFAULT_AUTOFOCUS_SETTINGS,
+  type Estimate,
+  type PatchPrediction,
+  type WhiteReference,
+} from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
 import type { InferenceEngine, ModelInfo } from '../inference';
 import {
@@ -38,6 +43,7 @@ import {
   type ContentThresholds,
 } from './content';
 import { guessesSide } from './side';
+import { balancedTiles, isUnity, whiteGains } from './white-reference';
 
 export interface PredictRequest {
   frame: Frame;
@@ -95,6 +101,8 @@ function noContent(reason: string, t0: number, refusedAs?: Estimate['refusedAs']
 export interface EstimateOptions {
   maxPatches?: number;
   thresholds?: ContentThresholds;
+  /** The camera's view of blank glass (white-reference.ts): the frame is balanced to the models' glass; none = as it comes. */
+  whiteReference?: WhiteReference | null;
 }
 
 const EMPTY_MAP = (): Estimate['regions'] => [
@@ -143,7 +151,9 @@ export async function estimateFrame(
   const chosen = selectPatches(candidates, maxPatches);
   const regionOfIndex = new Map(candidates.map((c) => [c.index, c.region]));
   const chosenPositions = chosen.map((i) => positions[i]);
-  const raw = await predictor.predict({ frame, prepared, positions: chosenPositions });
+  const raw = await predictor.predict(
+    balanced({ frame, prepared, positions: chosenPositions }, options.whiteReference),
+  );
   const patches: PatchPrediction[] = [];
   chosenPositions.forEach((p, k) => {
     const d = Number(raw[k]);
@@ -181,6 +191,21 @@ export async function estimateFrame(
     patches,
     computeMs: performance.now() - t0,
   };
+}
+
+/**
+ * The tiles the model reads, balanced by the white reference at the frame's exposure. The content filter has read
+ * the frame as the camera gave it: its thresholds were set on camera frames, and a dark frame stays dark (noisy)
+ * whatever the gain.
+ */
+function balanced(request: PredictRequest, reference: WhiteReference | null | undefined): PredictRequest {
+  if (!reference) return request;
+  const gains = whiteGains(reference, request.frame.exposureMs);
+  if (isUnity(gains)) return request;
+  const { prepared, positions } = request;
+  const { width, height } = prepared.spec;
+  const strip = balancedTiles(prepared.image, prepared.fullScale, gains, positions, width, height);
+  return { ...request, prepared: { ...prepared, image: strip.image }, positions: strip.tiles };
 }
 
 function round2(v: number): number {

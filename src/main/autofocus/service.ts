@@ -11,6 +11,7 @@ import {
   type AutofocusHistoryRow,
   type AutofocusSettings as Settings,
   type Estimate,
+  type WhiteReference,
 } from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
 import { depthOfFieldUm, isSetupPresetId, SETUP_PRESETS, type OpticalSetup } from '../../shared/optics';
@@ -23,6 +24,7 @@ import { logger } from '../log';
 import { checkModelForSetup, mismatchMessage, preferenceRank, type SetupOptics } from './compat';
 import { AutofocusError } from './errors';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from './estimate';
+import { cameraLabel, takeWhiteReference, type TakenReference } from './white-reference';
 import { runAutofocus, type RunProgress, type RunTrace } from './loop';
 import { sideHandling } from './side';
 import { historyRows, storeRun } from './record';
@@ -181,7 +183,30 @@ export class AutofocusService {
     const predictor = await this.predictorFor(input.model, input.allowModelMismatch);
     const settings = await this.getSettings();
     const frame = await this.o.hardware().camera.snap();
-    return estimateFrame(frame, predictor, { maxPatches: settings.maxPatches });
+    return estimateFrame(frame, predictor, {
+      maxPatches: settings.maxPatches,
+      whiteReference: this.whiteReferenceFor(settings),
+    });
+  }
+
+  /**
+   * Snap the field as the camera's white reference (blank glass: an empty area of the slide), with the exposure set
+   * for the glass unless told not to, and save it with the settings; refused with what to do when the field shows
+   * sample, clips at every exposure tried, or is dark.
+   */
+  async takeWhiteReference(setExposure = true): Promise<{ settings: Settings; exposure: TakenReference['exposure'] }> {
+    const taken = await takeWhiteReference(this.o.hardware().camera, setExposure);
+    return { settings: await this.setSettings({ whiteReference: taken.reference }), exposure: taken.exposure };
+  }
+
+  /** The saved white reference when it was taken with the camera in use; another camera's would miscolour frames. */
+  private whiteReferenceFor(settings: Settings): WhiteReference | null {
+    const ref = settings.whiteReference;
+    if (!ref) return null;
+    const camera = cameraLabel(this.o.hardware().camera.info());
+    if (ref.camera === camera) return ref;
+    logger.warn({ reference: ref.camera, camera }, 'white reference taken with another camera: not used');
+    return null;
   }
 
   /** A whole run (the body of the autofocus.run task). Never throws for no-content, mismatch, no model or stage errors. */
@@ -208,12 +233,17 @@ export class AutofocusService {
         throw err;
       }
     }
+    const whiteReference = this.whiteReferenceFor(settings);
     const trace = await runAutofocus({
       devices: { camera: hw.camera, zStage: hw.zStage },
       settings,
       method,
       estimate: predictor
-        ? (frame) => estimateFrame(frame, predictor!, { maxPatches: settings.maxPatches })
+        ? (frame) =>
+            estimateFrame(frame, predictor!, {
+              maxPatches: settings.maxPatches,
+              whiteReference,
+            })
         : undefined,
       ...sideHandling(predictor?.card, settings.toleranceUm),
       // The optics in use; else the optics the model was trained for (a model for another setup is refused above).

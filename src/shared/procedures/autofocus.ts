@@ -43,6 +43,15 @@ export const autofocusProcedures = {
     input: Empty,
     output: AutofocusSettingsView,
   }),
+  'autofocus.whiteReference.take': procedure({
+    summary:
+      'Snap blank glass (an empty area of the slide) as the white reference, first setting the exposure for the glass unless setExposure is false: frames are then balanced to the glass colour and level the models were trained on; clear it with autofocus.settings.set {"whiteReference": null}',
+    input: z.object({ setExposure: z.boolean().default(true) }).strict(),
+    output: AutofocusSettingsView.extend({
+      /** The camera's exposure before and after, when it was changed for the glass. */
+      exposure: z.object({ fromMs: z.number(), toMs: z.number() }).nullable(),
+    }),
+  }),
   'autofocus.settings.set': procedure({
     summary: 'Change autofocus settings (validated, saved in the data folder); returns them all',
     input: AutofocusSettingsPatch,

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../../src/main/services/container';
-import { AutofocusHistoryRow, AutofocusResult, Estimate } from '../../../src/shared/autofocus';
+import sharp from 'sharp';
+import { AutofocusHistoryRow, AutofocusResult, AutofocusSettings, Estimate } from '../../../src/shared/autofocus';
 import { tempDir } from '../../helpers/datasetFixtures';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'models');
@@ -90,6 +91,96 @@ describe('autofocus over the contract', () => {
     expect(next.settings).toMatchObject({ toleranceUm: 0.5, fallback: false });
     expect(JSON.parse(fs.readFileSync(next.file, 'utf8')).toleranceUm).toBe(0.5);
     const bad = await s.dispatch('autofocus.settings.set', { toleranceUm: -2 });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('INVALID_INPUT');
+  });
+
+  it('autofocus.whiteReference.take refuses a field with sample, saying what to do, and keeps the settings', async () => {
+    const before = (await call('autofocus.settings.get', {})) as { settings: Record<string, unknown> };
+    const r = await s.dispatch('autofocus.whiteReference.take', {});
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('FAILED');
+      expect(r.error.details?.reason).toBe('bad-reference');
+      expect(r.error.message).toMatch(/not blank glass.*move to an empty area/);
+    }
+    expect(((await call('autofocus.settings.get', {})) as typeof before).settings).toEqual(before.settings);
+  });
+  it("applies a saved white reference to this camera's frames only", async () => {
+    // mean-net reads 2 x the mean of the normalised tile + 0.5, so a brighter balanced tile reads larger
+    const camera = s.hardware.devices.camera.info();
+    const dim = { glassRgb: [0.1, 0.1, 0.1], exposureMs: 10, takenAt: '2026-11-27T11:00:00.000Z' };
+    const asIs = Estimate.parse(await call('autofocus.estimate', {}));
+    await call('autofocus.settings.set', { whiteReference: { ...dim, camera: `${camera.kind}: ${camera.name}` } });
+    const balanced = Estimate.parse(await call('autofocus.estimate', {}));
+    await call('autofocus.settings.set', { whiteReference: { ...dim, camera: 'ffmpeg: another camera' } });
+    const other = Estimate.parse(await call('autofocus.estimate', {}));
+    await call('autofocus.settings.set', { whiteReference: null });
+    expect(balanced.defocusUm!).toBeGreaterThan(asIs.defocusUm! + 0.2);
+    expect(other.defocusUm!).toBeCloseTo(asIs.defocusUm!, 1); // only the camera noise differs
+  });
+});
+
+describe('a white reference over the contract', () => {
+  // A slide of bare glass under a white LED without white balance: the operator takes the reference there.
+  let g: Services;
+  const savedDir = process.env.FOCUS_STATION_DATA_DIR;
+  beforeAll(async () => {
+    const root = tempDir('autofocus-white');
+    const glass = path.join(root, 'glass.png');
+    await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .png()
+      .toFile(glass);
+    process.env.FOCUS_STATION_DATA_DIR = path.join(root, 'data');
+    g = await createServices({
+      frontDoor: 'cli',
+      sim: {
+        setup: '20x',
+        slidePath: glass,
+        camera: { whiteBalance: [0.62, 1, 1.96], exposureMs: 5 },
+        roi: { width: 448, height: 448 },
+        timeScale: 0,
+        renderThreads: 0,
+      },
+      modelDirs: [path.join(root, 'no-models')],
+      databasePath: path.join(root, 'ds.sqlite'),
+      inferenceThreads: 1,
+    });
+  });
+  afterAll(async () => {
+    await g?.close();
+    if (savedDir === undefined) delete process.env.FOCUS_STATION_DATA_DIR;
+    else process.env.FOCUS_STATION_DATA_DIR = savedDir;
+  });
+
+  it('is measured, saved with the settings, and cleared again', async () => {
+    const r = await g.dispatch('autofocus.whiteReference.take', { setExposure: false });
+    if (!r.ok) throw new Error(r.error.message);
+    const view = r.result as { settings: AutofocusSettings; file: string; exposure: unknown };
+    const ref = view.settings.whiteReference!;
+    expect(view.exposure).toBeNull();
+    expect(ref.exposureMs).toBe(5);
+    expect(ref.camera).toMatch(/^sim: /);
+    // glass at 600 e-/ms x 5 ms of a 10 500 e- well = 0.286 in green; the LED's blue nearly twice, red 0.62
+    expect(ref.glassRgb[1]).toBeGreaterThan(0.25);
+    expect(ref.glassRgb[1]).toBeLessThan(0.3);
+    expect(ref.glassRgb[2] / ref.glassRgb[1]).toBeCloseTo(1.96, 1);
+    expect(ref.glassRgb[0] / ref.glassRgb[1]).toBeCloseTo(0.62, 1);
+    expect(JSON.parse(fs.readFileSync(view.file, 'utf8')).whiteReference).toEqual(ref);
+    const cleared = await g.dispatch('autofocus.settings.set', { whiteReference: null });
+    if (!cleared.ok) throw new Error(cleared.error.message);
+    expect((cleared.result as { settings: AutofocusSettings }).settings.whiteReference).toBeNull();
+  });
+
+  it('sets the camera exposure for the glass by default (its brightest channel, blue, at 80 %)', async () => {
+    const r = await g.dispatch('autofocus.whiteReference.take', {});
+    if (!r.ok) throw new Error(r.error.message);
+    const view = r.result as { settings: AutofocusSettings; exposure: { fromMs: number; toMs: number } };
+    expect(view.exposure.fromMs).toBe(5);
+    expect(view.exposure.toMs).toBeGreaterThan(6.5); // blue at 0.56 -> 0.8
+    expect(g.hardware.devices.camera.getExposureMs()).toBe(view.exposure.toMs);
+    expect(Math.max(...view.settings.whiteReference!.glassRgb)).toBeCloseTo(0.8, 1);
+    const bad = await g.dispatch('autofocus.whiteReference.take', { setExposure: 'yes' });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe('INVALID_INPUT');
   });

@@ -322,6 +322,34 @@ describe('focus-station predict on 12-bit data in 16-bit files', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--encoding must be srgb or linear, not gamma/);
   });
+
+  it('balances the images by --white-reference (an image of blank glass): a dim blue glass lifts them, a trained one leaves them', async () => {
+    const glass = async (name: string, [r, g, b]: number[]) => {
+      const file = path.join(dir, name);
+      await sharp({ create: { width: 448, height: 448, channels: 3, background: { r, g, b } } })
+        .png()
+        .toFile(file);
+      return file;
+    };
+    const read = async (...args: string[]) => {
+      const r = await cli(['predict', path.join(dir, 'grey.png'), ...args, '--model', MEAN_NET, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim()).defocus_um as number;
+    };
+    const asIs = await read();
+    // sRGB 200 grey is 58 % of full scale in linear light: within the trained 45-90 %, so nothing changes
+    expect(await read('--white-reference', await glass('glass-trained.png', [200, 200, 200]))).toBeCloseTo(asIs, 6);
+    // a dim glass (sRGB 90, 110, 160: 10-35 % linear) says the images are dark: they are lifted (mean-net reads brightness)
+    expect(await read('--white-reference', await glass('glass-dim.png', [90, 110, 160]))).toBeGreaterThan(asIs + 0.2);
+    const notGlass = await cli([
+      'predict',
+      path.join(dir, 'grey.png'),
+      '--white-reference',
+      path.join(dir, 'grey.png'),
+    ]);
+    expect(notGlass.code).toBe(2);
+    expect(notGlass.stderr).toMatch(/--white-reference .*grey\.png: the field is not blank glass/);
+  });
 });
 
 describe('focus-station predict on many files', () => {

@@ -60,8 +60,18 @@ describe('bench/autofocus.ts command line', () => {
   it('--help prints the options with their defaults and exits 0 without starting a run', async () => {
     const help = await helpOf('autofocus.ts');
     expect(help).toContain('Usage: bench:autofocus [options]');
-    for (const option of ['--net-only', '--no-timing', '--timing-only', '--oracle <sigma>', '--pixel-pitch <um>'])
+    for (const option of [
+      '--net-only',
+      '--no-timing',
+      '--timing-only',
+      '--oracle <sigma>',
+      '--pixel-pitch <um>',
+      '--lamp <kelvin>',
+      '--white-reference',
+      '--keep-exposure',
+    ])
       expect(help).toContain(option);
+    expect(help).toMatch(/--exposure <factor> .*\(default: 1\)/s);
     expect(help).toMatch(/--n <count> random starts \(default: 40\)/);
     expect(help).toMatch(/--setup <id> .*\(choices: "20x", "40x", default: "20x"\)/);
     expect(help).toMatch(/--seed <int> .*\(default: 1\)/);
@@ -82,6 +92,8 @@ describe('bench/autofocus.ts command line', () => {
     ['--n', '0'],
     ['--n', '2.5'],
     ['--jpeg', '150'],
+    ['--lamp', '500'],
+    ['--exposure', '0'],
     ['--tolerance', '0'],
     ['--threads', 'two'],
     ['--roi', '1280x'],

@@ -10,6 +10,7 @@ function asAppError(err: unknown): unknown {
   if (!(err instanceof AutofocusError)) return err;
   if (err.code === 'no-content') return new AppError('NO_CONTENT', err.message);
   if (err.code === 'bad-settings') return new AppError('INVALID_INPUT', err.message);
+  if (err.code === 'bad-reference') return new AppError('FAILED', err.message, { reason: err.code });
   if (err.code === 'model-mismatch' || err.code === 'no-model') {
     return new AppError('MODEL', err.message, { reason: err.code, ...(err.details ?? {}) });
   }
@@ -64,6 +65,11 @@ export function autofocusHandlers(s: Services): HandlersOf<typeof autofocusProce
     'autofocus.estimate': (input) => guard(() => s.autofocus.estimate(input)),
     'autofocus.history': ({ limit }) => guard(() => s.autofocus.history(limit)),
     'autofocus.settings.get': () => view(),
+    'autofocus.whiteReference.take': ({ setExposure }) =>
+      guard(async () => {
+        const { exposure } = await s.autofocus.takeWhiteReference(setExposure);
+        return { ...(await view()), exposure };
+      }),
     'autofocus.settings.set': (patch) =>
       guard(async () => {
         await s.autofocus.setSettings(patch);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import type { Estimate, RegionMap } from '../../../shared/autofocus';
+import { basename, resolve } from 'node:path';
+import type { Estimate, RegionMap, WhiteReference } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../../autofocus/compat';
 import { fileCalibration, type FileCalibration } from '../../autofocus/file-calibration';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
+import { measureWhiteReference } from '../../autofocus/white-reference';
 import { DATA_BITS, dataBitsOfFile, imagePages, isMonochrome, readImageFrame } from '../../autofocus/image-file';
 import type { Frame } from '../../../hardware/types';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
@@ -26,6 +27,7 @@ interface PredictOptions {
   maxPatches?: string;
   bitDepth?: string;
   encoding?: string;
+  whiteReference?: string;
   allowMismatch?: boolean;
   json?: boolean;
 }
@@ -135,6 +137,20 @@ function jsonLine(file: string, e: Estimate, target: 'signed' | 'magnitude'): Re
   };
 }
 
+/** `--white-reference`: the glass image read as the images are (bit depth, encoding); refused with the reason. */
+async function readWhiteReference(
+  file: string,
+  bits: number | undefined,
+  encoding: 'srgb' | 'linear' | undefined,
+): Promise<WhiteReference> {
+  try {
+    const frame = await readImageFrame(file, 1, bits, 0);
+    return measureWhiteReference(encoding ? { ...frame, encoding } : frame, `file: ${basename(file)}`);
+  } catch (err) {
+    throw new CliError(`--white-reference ${file}: ${describeError(err).replace(`${file}: `, '')}`, 2);
+  }
+}
+
 export function registerPredict(program: Command): void {
   program
     .command('predict')
@@ -161,6 +177,10 @@ export function registerPredict(program: Command): void {
     .option(
       '--encoding <srgb|linear>',
       "how the images' values map to light (default: sRGB for 8-bit images, linear for 16 and 32-bit ones, as scientific cameras write them; the models read sRGB, so linear images go through its curve)",
+    )
+    .option(
+      '--white-reference <image>',
+      'an image of blank glass from the same camera at the same exposure: the images are balanced to the glass colour and level the models were trained on (a white LED without white balance, or a dim exposure, otherwise costs them the side of focus)',
     )
     .option(
       '--allow-mismatch',
@@ -190,6 +210,9 @@ export function registerPredict(program: Command): void {
       if (encoding !== undefined && encoding !== 'srgb' && encoding !== 'linear') {
         throw new CliError(`--encoding must be srgb or linear, not ${encoding}`, 2);
       }
+      const whiteReference = opts.whiteReference
+        ? await readWhiteReference(resolve(opts.whiteReference), dataBits, encoding)
+        : undefined;
       const engine = await InferenceEngine.create({ registry });
       const loaded = new Map<string, Promise<{ predictor: OnnxPredictor; card: ModelCard }>>();
       const predictorFor = (ref: string) => {
@@ -249,7 +272,10 @@ export function registerPredict(program: Command): void {
                 page === 0 && !(first instanceof Error)
                   ? { ...first, pixelSizeUm: scale.pixelSizeUm }
                   : await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page);
-              estimate = await estimateFrame(encoding ? { ...frame, encoding } : frame, predictor, { maxPatches });
+              estimate = await estimateFrame(encoding ? { ...frame, encoding } : frame, predictor, {
+                maxPatches,
+                whiteReference,
+              });
             } catch (err) {
               failed++;
               process.stderr.write(
