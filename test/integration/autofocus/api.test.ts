@@ -106,6 +106,17 @@ describe('autofocus over the contract', () => {
     }
     expect(((await call('autofocus.settings.get', {})) as typeof before).settings).toEqual(before.settings);
   });
+
+  it('autofocus.whiteReference.take is refused while a task uses the camera', async () => {
+    const { taskId } = (await call('autofocus.run', { method: 'sweep' })) as { taskId: string };
+    const r = await s.dispatch('autofocus.whiteReference.take', {});
+    await s.tasks.wait(taskId);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('CONFLICT');
+      expect(r.error.message).toMatch(/is using the camera/);
+    }
+  });
   it("applies a saved white reference to this camera's frames only", async () => {
     // mean-net reads 2 x the mean of the normalised tile + 0.5, so a brighter balanced tile reads larger
     const camera = s.hardware.devices.camera.info();

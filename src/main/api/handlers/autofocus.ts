@@ -67,6 +67,13 @@ export function autofocusHandlers(s: Services): HandlersOf<typeof autofocusProce
     'autofocus.settings.get': () => view(),
     'autofocus.whiteReference.take': ({ setExposure }) =>
       guard(async () => {
+        // it snaps and may set the exposure: never under a run or an acquisition
+        const holder = s.tasks.holderOf('camera');
+        if (holder) {
+          throw new AppError('CONFLICT', `Cannot take a white reference: "${holder.title}" is using the camera`, {
+            taskId: holder.id,
+          });
+        }
         const { exposure } = await s.autofocus.takeWhiteReference(setExposure);
         return { ...(await view()), exposure };
       }),
