@@ -1,11 +1,11 @@
 /**
  * Every autofocus run goes into the dataset (autofocus_runs): start and end z, every estimate with its per-patch
- * predictions, the moves, the verified residual, the time, the method and the model. A run whose verified residual is
+ * predictions, the moves, the verified residual, the time, the method, the model and the white reference. A run whose verified residual is
  * large - the network was wrong here - is a hard example: its first frame is saved as a one-image stack labelled from
  * the verified focus (recordAutofocusRun), so the next export retrains on it.
  */
 import type Database from 'better-sqlite3';
-import type { AutofocusHistoryRow } from '../../shared/autofocus';
+import type { AutofocusHistoryRow, WhiteReference } from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
 import { isSetupPresetId, SETUP_PRESETS } from '../../shared/optics';
 import type { Dataset } from '../dataset/db';
@@ -29,6 +29,8 @@ export interface RunContext {
   xUm?: number | null;
   yUm?: number | null;
   toleranceUm: number;
+  /** The white reference the frames' tiles were balanced by (white-reference.ts); null: read as they came. */
+  whiteReference?: WhiteReference | null;
 }
 
 /**
@@ -120,6 +122,8 @@ export async function storeRun(ds: Dataset, trace: RunTrace, ctx: RunContext): P
         })),
         curve: trace.curve,
         classic: trace.classic,
+        // a hard example's saved frame is the camera's; these say how the model saw it
+        whiteReference: ctx.whiteReference ?? null,
       },
       moves: trace.moves,
       verifiedResidualUm: trace.residualUm,

@@ -233,7 +233,7 @@ export class AutofocusService {
         throw err;
       }
     }
-    const whiteReference = this.whiteReferenceFor(settings);
+    const whiteReference = predictor ? this.whiteReferenceFor(settings) : null;
     const trace = await runAutofocus({
       devices: { camera: hw.camera, zStage: hw.zStage },
       settings,
@@ -255,7 +255,7 @@ export class AutofocusService {
       signal: control.signal,
       onProgress: control.onProgress,
     });
-    const stored = await this.store(trace, predictor, settings, hw);
+    const stored = await this.store(trace, predictor, settings, hw, whiteReference);
     return toResult(trace, predictor?.modelId ?? null, stored);
   }
 
@@ -269,6 +269,7 @@ export class AutofocusService {
     predictor: DefocusPredictor | null,
     settings: Settings,
     hw: AutofocusHardware,
+    whiteReference: WhiteReference | null,
   ): Promise<{ id: number; hard: boolean } | null> {
     if (!this.o.dataset || !Number.isFinite(trace.startZUm) || !Number.isFinite(trace.finalZUm)) return null;
     try {
@@ -281,6 +282,7 @@ export class AutofocusService {
         xUm: xy?.xUm ?? null,
         yUm: xy?.yUm ?? null,
         toleranceUm: settings.toleranceUm,
+        whiteReference,
       });
     } catch (err) {
       // The run happened; failing to log it must not turn a focused stage into a failed task.

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAutofocusRuns } from '../../../src/main/dataset/repo/autofocus';
 import { createServices, type Services } from '../../../src/main/services/container';
 import sharp from 'sharp';
 import { AutofocusHistoryRow, AutofocusResult, AutofocusSettings, Estimate } from '../../../src/shared/autofocus';
@@ -126,6 +127,17 @@ describe('autofocus over the contract', () => {
     const balanced = Estimate.parse(await call('autofocus.estimate', {}));
     await call('autofocus.settings.set', { whiteReference: { ...dim, camera: 'ffmpeg: another camera' } });
     const other = Estimate.parse(await call('autofocus.estimate', {}));
+    // a run records the reference its frames were balanced by; a sweep (no network) records none
+    const mine = { ...dim, camera: `${camera.kind}: ${camera.name}` };
+    await call('autofocus.settings.set', { whiteReference: mine });
+    const runs: Record<string, unknown> = {};
+    for (const method of ['net', 'sweep']) {
+      const { taskId } = (await call('autofocus.run', { method })) as { taskId: string };
+      await s.tasks.wait(taskId);
+      const last = listAutofocusRuns(s.dataset.get().db).at(-1)!;
+      runs[method] = JSON.parse(last.predictions!).whiteReference;
+    }
+    expect(runs).toEqual({ net: mine, sweep: null });
     await call('autofocus.settings.set', { whiteReference: null });
     expect(balanced.defocusUm!).toBeGreaterThan(asIs.defocusUm! + 0.2);
     expect(other.defocusUm!).toBeCloseTo(asIs.defocusUm!, 1); // only the camera noise differs
