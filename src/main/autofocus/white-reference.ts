@@ -45,6 +45,8 @@ export function trainedGlassRatios(): { r: [number, number]; b: [number, number]
 }
 
 const clamp = (v: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, v));
+// computed once, not per frame
+const TRAINED_RATIOS = trainedGlassRatios();
 
 /**
  * Per-channel gains (on linear light) that bring the reference's glass, at the camera's present exposure, to the
@@ -56,7 +58,7 @@ export function whiteGains(ref: WhiteReference, exposureMs: number): Rgb {
   const glass = ref.glassRgb.map((v) => v * scale) as Rgb;
   // Glass that clips now tells nothing about the frame's colour: leave the frame as it comes.
   if (Math.max(...glass) >= CLIPPED_GLASS) return [1, 1, 1];
-  const ratios = trainedGlassRatios();
+  const ratios = TRAINED_RATIOS;
   const level = clamp(glass[1], DEFAULT_RANGES.whiteFraction);
   const target: Rgb = [
     clamp(glass[0] / glass[1], ratios.r) * level,

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAutofocusRuns } from '../../../src/main/dataset/repo/autofocus';
 import { createServices, type Services } from '../../../src/main/services/container';
-import sharp from 'sharp';
 import { AutofocusHistoryRow, AutofocusResult, AutofocusSettings, Estimate } from '../../../src/shared/autofocus';
+import type { SimOptions } from '../../../src/shared/optics';
 import { tempDir } from '../../helpers/datasetFixtures';
+import { writeGlassSlide } from '../../helpers/glassSlide';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'models');
 let s: Services;
@@ -20,15 +21,24 @@ beforeAll(async () => {
   const models = path.join(root, 'models');
   fs.mkdirSync(models);
   for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(models, f));
+  s = await servicesIn(
+    root,
+    { setup: '20x', roi: { width: 448, height: 448 }, timeScale: 0, zFocusUm: 0, zStart: 3, renderThreads: 0 },
+    [models],
+  );
+});
+
+/** A service container on a virtual microscope, its data folder and dataset under `root`. */
+function servicesIn(root: string, sim: SimOptions, modelDirs: string[]): Promise<Services> {
   process.env.FOCUS_STATION_DATA_DIR = path.join(root, 'data');
-  s = await createServices({
+  return createServices({
     frontDoor: 'cli',
-    sim: { setup: '20x', roi: { width: 448, height: 448 }, timeScale: 0, zFocusUm: 0, zStart: 3, renderThreads: 0 },
-    modelDirs: [models],
+    sim,
+    modelDirs,
     databasePath: path.join(root, 'ds.sqlite'),
     inferenceThreads: 1,
   });
-});
+}
 
 afterAll(async () => {
   await s?.close();
@@ -147,33 +157,24 @@ describe('autofocus over the contract', () => {
 describe('a white reference over the contract', () => {
   // A slide of bare glass under a white LED without white balance: the operator takes the reference there.
   let g: Services;
-  const savedDir = process.env.FOCUS_STATION_DATA_DIR;
   beforeAll(async () => {
     const root = tempDir('autofocus-white');
-    const glass = path.join(root, 'glass.png');
-    await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 255, g: 255, b: 255 } } })
-      .png()
-      .toFile(glass);
-    process.env.FOCUS_STATION_DATA_DIR = path.join(root, 'data');
-    g = await createServices({
-      frontDoor: 'cli',
-      sim: {
+    g = await servicesIn(
+      root,
+      {
         setup: '20x',
-        slidePath: glass,
+        slidePath: await writeGlassSlide(root),
         camera: { whiteBalance: [0.62, 1, 1.96], exposureMs: 5 },
         roi: { width: 448, height: 448 },
         timeScale: 0,
         renderThreads: 0,
       },
-      modelDirs: [path.join(root, 'no-models')],
-      databasePath: path.join(root, 'ds.sqlite'),
-      inferenceThreads: 1,
-    });
+      [path.join(root, 'no-models')],
+    );
   });
+  // the file's afterAll puts FOCUS_STATION_DATA_DIR back
   afterAll(async () => {
     await g?.close();
-    if (savedDir === undefined) delete process.env.FOCUS_STATION_DATA_DIR;
-    else process.env.FOCUS_STATION_DATA_DIR = savedDir;
   });
 
   it('is measured, saved with the settings, and cleared again', async () => {

@@ -14,7 +14,9 @@ import {
 } from '../../../src/main/autofocus/white-reference';
 import type { Raster } from '../../../src/main/inference/resample';
 import { packPatches } from '../../../src/main/inference/preprocess';
-import { SETUP_PRESETS } from '../../../src/shared/optics';
+import { CameraModelOptionsSchema, SETUP_PRESETS } from '../../../src/shared/optics';
+import { tempDir } from '../../helpers/datasetFixtures';
+import { writeGlassSlide } from '../../helpers/glassSlide';
 import { AutofocusSettings } from '../../../src/shared/autofocus';
 import { blankFrame, darkFrame, saturatedFrame, tissueFrame } from './frames';
 
@@ -192,23 +194,14 @@ describe('a white reference on the virtual microscope', () => {
 
   it('brings an LED-lit, under-exposed field back to the colours the model was trained on', async () => {
     const led = { whiteBalance: colourTemperatureBalance(6500, WAVELENGTHS), exposureMs: 5 };
-    const glassPng = await import('sharp').then(({ default: sharp }) =>
-      sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 255, g: 255, b: 255 } } })
-        .png()
-        .toBuffer(),
-    );
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'white-ref-'));
-    writeFileSync(join(dir, 'glass.png'), glassPng);
-    const blank = await snapField(led, join(dir, 'glass.png'));
+    const blank = await snapField(led, await writeGlassSlide(tempDir('white-ref')));
     const reference = measureWhiteReference(blank.frame, 'sim: virtual');
 
-    const glassAtDefault = (600 * 10) / 10_500; // the virtual camera's glass at 10 ms (CameraModelOptionsSchema)
+    const d = CameraModelOptionsSchema.parse({}); // the virtual camera's glass: its signal rate x exposure / well
+    const glassAtDefault = (d.electronsPerMsAtWhite * d.exposureMs) / d.fullWellE;
     const nearestTrained = {
       whiteBalance: colourTemperatureBalance(3600, WAVELENGTHS),
-      exposureMs: (10 * DEFAULT_RANGES.whiteFraction[0]) / glassAtDefault,
+      exposureMs: (d.exposureMs * DEFAULT_RANGES.whiteFraction[0]) / glassAtDefault,
     };
     const trained = (await snapField(nearestTrained)).frame;
     const ledField = (await snapField(led)).frame;
@@ -242,17 +235,9 @@ describe('a white reference on the virtual microscope', () => {
 
 describe("takeWhiteReference: the operator's action on a camera looking at glass", () => {
   async function glassMicroscope(camera: { whiteBalance?: [number, number, number]; exposureMs?: number }) {
-    const { mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const { default: sharp } = await import('sharp');
-    const file = join(mkdtempSync(join(tmpdir(), 'white-take-')), 'glass.png');
-    await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 255, g: 255, b: 255 } } })
-      .png()
-      .toFile(file);
     return createVirtualMicroscope({
       setup: '20x',
-      slidePath: file,
+      slidePath: await writeGlassSlide(tempDir('white-take')),
       roi: { width: 448, height: 448 },
       camera,
       timeScale: 0,
