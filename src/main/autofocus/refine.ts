@@ -11,7 +11,8 @@
  *      reading of the other plane (1-3 um out, where it reads well) narrows that down: done too (pair.ts).
  *   3. Else a third plane where the pair puts the focus (or, side wrong, where the second plane's |d| puts it beyond
  *      the first; or one step beyond the sharper plane), and the classic curve fit over the three; a peak still at
- *      an end adds planes that way, one step at a time.
+ *      an end adds planes that way, one step at a time, unless the plane next to it is about as sharp and the
+ *      network reads the end plane near focus: those two straddle the focus and settle it (edgePairFocus).
  *
  * Every plane is approached from below (backlash), the stage never leaves its limits, and the search stops early at
  * the time limit with the best fit so far.
@@ -78,6 +79,17 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
   const limits = o.zStage.limits();
   const points: FocusCurvePoint[] = [o.here];
   let images = 0;
+  const frames = new Map<FocusCurvePoint, Frame>();
+  /**
+   * The network's check of an edge pair (edgePairFocus): it must read the sharper plane within EDGE_PAIR_MAX_READING_UM,
+   * as it does near focus and not in the curve's tail. Without a network reading the pair is taken as it is.
+   */
+  const readsNearFocus = async (p: FocusCurvePoint) => {
+    if (!o.readMagnitude) return true;
+    const frame = frames.get(p);
+    const reading = frame ? await o.readMagnitude(frame) : p === o.here ? (o.hereReadingUm ?? o.defocusUm) : null;
+    return reading !== null && Math.abs(reading) <= EDGE_PAIR_MAX_READING_UM;
+  };
   const snapAt = async (z: number) => {
     if (o.signal?.aborted) throw new ClassicCancelled();
     const reached = await moveBacklashAware(o.zStage, clampToLimits(z, limits));
@@ -86,6 +98,7 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
     const point = { z: reached, sharpness: sharpnessOfFrame(frame, CLASSIC_METRIC) };
     images++;
     points.push(point);
+    frames.set(point, frame);
     o.onFrame?.(frame, point);
     return { ...point, frame };
   };
@@ -151,6 +164,8 @@ export async function refineNearFocus(o: RefineOptions): Promise<RefineResult> {
     if (o.timeLimitMs !== undefined && performance.now() - t0 > o.timeLimitMs) {
       return end('fit', label?.zFocusUm ?? null, label, pair, true);
     }
+    const edge = o.depthOfFieldUm ? edgePairFocus(points, o.depthOfFieldUm, agreement) : null;
+    if (edge && (await readsNearFocus(edge.edge))) return end('pair', edge.pair.zFocusUm, null, edge.pair);
     const zs = points.map((p) => p.z);
     const top = bestPlane(points) >= Math.max(...zs) - 1e-9;
     const next = top ? Math.max(...zs) + REFINE_STEP_UM : Math.min(...zs) - REFINE_STEP_UM;
@@ -199,6 +214,56 @@ export function focusBeyond(a: FocusCurvePoint, readingA: number, b: FocusCurveP
   const distance = Math.max(REFINE_STEP_UM / 2, (Math.abs(rNear) + Math.abs(rFar) - spacing) / 2);
   return near.z + Math.sign(near.z - far.z) * distance;
 }
+
+/**
+ * The sharpest plane at an end of the planes is no peak to a curve fit, which then adds a plane beyond it. But when
+ * its neighbour is about as sharp and the planes further on fall well below both, the two straddle the focus: on a
+ * unimodal curve two planes of equal sharpness have the peak between them, whatever its width, and the pair settles
+ * it (pair.ts) without that plane. It happens when the network's side near focus was wrong: the second plane went
+ * away from the focus and the third, where the pair put the focus, landed on its far side about as sharp as the first.
+ *
+ * The planes further on must show the curve falling (below EDGE_PAIR_FALL of the sharpest): far out in the tail,
+ * where the curve is flat above the noise floor, two planes of about equal sharpness say nothing of where the peak
+ * is. Null when the pair does not settle, or puts the focus more than half the agreement outside its planes.
+ */
+export function edgePairFocus(
+  points: ReadonlyArray<FocusCurvePoint>,
+  depthOfFieldUm: number,
+  agreementUm: number,
+): { pair: PairFocus; edge: FocusCurvePoint } | null {
+  if (points.length < 3) return null;
+  const sorted = [...points].sort((a, b) => a.z - b.z);
+  const top = sorted.reduce((best, p, k) => (p.sharpness > sorted[best].sharpness ? k : best), 0);
+  if (top !== 0 && top !== sorted.length - 1) return null;
+  const step = top === 0 ? 1 : -1;
+  const edge = sorted[top];
+  const neighbour = sorted[top + step];
+  if (neighbour.sharpness < EDGE_PAIR_LEVEL * edge.sharpness) return null;
+  const rest = sorted.filter((p) => p !== edge && p !== neighbour);
+  if (!rest.every((p) => p.sharpness < EDGE_PAIR_FALL * edge.sharpness)) return null;
+  const pair = pairFocus(edge, neighbour, depthOfFieldUm, agreementUm);
+  if (!pair?.settled) return null;
+  // Within half the agreement of the pair's planes: no further out than a pair straddling the focus puts it.
+  const slack = agreementUm / 2;
+  const near =
+    pair.zFocusUm >= Math.min(edge.z, neighbour.z) - slack && pair.zFocusUm <= Math.max(edge.z, neighbour.z) + slack;
+  return near ? { pair, edge } : null;
+}
+/**
+ * The planes beyond an edge pair must fall below this share of the sharpest (the curve shows its peak). Near focus
+ * at 40x the plane 1-1.5 um beyond the pair reads 0.24-0.37 of the sharpest (bench:autofocus --setup 40x --trace);
+ * in the tail, where the noise floor flattens the curve, all planes are about as sharp.
+ */
+export const EDGE_PAIR_FALL = 0.5;
+/** The neighbour of the sharpest plane must be at least this share of it: about as sharp. */
+export const EDGE_PAIR_LEVEL = 0.7;
+/**
+ * The network must read the sharpest plane of an edge pair within this (um). On the curve of pair.ts with 3 % noise
+ * and a 1-5 % noise floor, edge pairs settled 2-8 um out in the tail (the planes about as sharp there); with the edge
+ * plane within 1.6 um of the focus (read within 2 um at up to 1.25x), every one settled within 0.37 um of it
+ * (test/unit/autofocus/refine.test.ts).
+ */
+export const EDGE_PAIR_MAX_READING_UM = 2;
 
 /**
  * The planes within FIT_REACH_UM of the sharpest, for the curve fit (all of them when fewer than three are): a plane

@@ -14,6 +14,8 @@ import {
 } from '../../../src/main/autofocus/pair';
 import {
   bracketOfVisited,
+  edgePairFocus,
+  EDGE_PAIR_MAX_READING_UM,
   focusBeyond,
   READING_FLOOR_UM,
   readingsStraddle,
@@ -355,6 +357,109 @@ describe('a pair with one plane near the focus, narrowed by the network reading 
     const blind = await run();
     expect(blind.how).toBe('fit');
     expect(blind.images).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(stage.z)).toBeLessThan(0.3);
+  });
+});
+
+describe('the sharpest plane at an end, its neighbour about as sharp (edge pair)', () => {
+  // 40x depth of field; the planes of a bench run (bench:autofocus --setup 40x --seed 3 --trace, run 46): the landing
+  // plane read the wrong side at its floor, the second plane went away from the focus, the third landed past it.
+  const DOF_40X = 1.36;
+  const run46 = [
+    { z: -0.12, sharpness: 0.99 },
+    { z: -1.31, sharpness: 0.37 },
+    { z: 0.21, sharpness: 1 },
+  ];
+
+  it('settles between the two sharp planes, where the curve fit would add a plane beyond the edge', () => {
+    const found = edgePairFocus(run46, DOF_40X, PAIR_AGREEMENT_UM);
+    expect(found?.edge.z).toBe(0.21);
+    expect(found!.pair.zFocusUm).toBeGreaterThan(-0.12);
+    expect(found!.pair.zFocusUm).toBeLessThan(0.21);
+  });
+
+  it('no edge pair when the neighbour is much blurrier, the curve does not fall beyond, or the peak is inside', () => {
+    const blurrier = [run46[0], run46[1], { z: 0.21, sharpness: 2 }];
+    expect(edgePairFocus(blurrier, DOF_40X, PAIR_AGREEMENT_UM)).toBeNull();
+    const flat = [run46[0], { z: -1.31, sharpness: 0.8 }, run46[2]]; // the tail: every plane about as sharp
+    expect(edgePairFocus(flat, DOF_40X, PAIR_AGREEMENT_UM)).toBeNull();
+    const inside = [run46[0], run46[1], { z: 0.21, sharpness: 0.9 }];
+    expect(edgePairFocus(inside, DOF_40X, PAIR_AGREEMENT_UM)).toBeNull();
+    expect(edgePairFocus(run46.slice(0, 2), DOF_40X, PAIR_AGREEMENT_UM)).toBeNull();
+  });
+
+  it('on the curve of pair.ts with noise, every edge pair within the reading limit settles within 0.4 um', () => {
+    // Widths across the plausible range, a noise floor of 0-5 % of the peak, 3 % noise per plane, the layouts refine
+    // leaves (planes 0.5-4 um apart), the focus anywhere in -8..+8 um. The network check admits an edge plane it reads
+    // within EDGE_PAIR_MAX_READING_UM, at up to 1.25x: within 1.6 um of the focus.
+    let x = 12345;
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const layouts = [
+      [-2, -1, 0],
+      [0, 1, 2],
+      [-1.5, 0, 1],
+      [-4, -1.5, 0],
+      [-4, 0, 1],
+      [-3, -1, 0, 1],
+      [-0.5, 0, 0.5],
+    ];
+    let settled = 0;
+    let worst = 0;
+    for (const wDof of [0.65, 1, 1.5])
+      for (const floor of [0, 0.01, 0.05])
+        for (let z0 = -8; z0 <= 8; z0 += 0.05)
+          for (const layout of layouts) {
+            const points = layout.map((z) => ({
+              z,
+              sharpness: (1 / (1 + ((z - z0) / (wDof * DOF_40X)) ** 2) ** 1.5 + floor) * (1 + 0.03 * (2 * rnd() - 1)),
+            }));
+            const found = edgePairFocus(points, DOF_40X, PAIR_AGREEMENT_UM);
+            if (!found || 1.25 * Math.abs(found.edge.z - z0) > EDGE_PAIR_MAX_READING_UM) continue;
+            settled++;
+            worst = Math.max(worst, Math.abs(found.pair.zFocusUm - z0));
+          }
+    expect(settled).toBeGreaterThan(200);
+    expect(worst).toBeLessThan(0.4);
+  });
+
+  it('refineNearFocus: a wrong side at the floor, the third plane past the focus, the edge pair ends it', async () => {
+    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, -0.25);
+    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF_40X) ** 2) ** 1.5 + 0.01);
+    const here = { z: -0.25, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
+    // The landing plane read +0.6 um (the wrong side, at the floor); further out the network reads 1.1x.
+    const r = await refineNearFocus({
+      camera,
+      zStage: stage,
+      here,
+      defocusUm: 0.6,
+      depthOfFieldUm: DOF_40X,
+      readMagnitude: async (f) => 1.1 * f.zUm!,
+    });
+    expect(r.points.map((p) => p.z)).toHaveLength(3);
+    expect(r.points[1].z).toBeLessThan(-1); // away from the focus
+    expect(r.points[2].z).toBeGreaterThan(0); // past it, the sharpest plane: a curve fit calls it an edge
+    expect(Math.max(...r.points.map((p) => p.sharpness))).toBe(r.points[2].sharpness);
+    expect(r.how).toBe('pair');
+    expect(r.images).toBe(2);
+    expect(Math.abs(stage.z)).toBeLessThan(0.25);
+  });
+
+  it('the network must read the sharper plane near focus: a reading beyond the limit leaves it to the fit', async () => {
+    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, -0.25);
+    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF_40X) ** 2) ** 1.5 + 0.01);
+    const here = { z: -0.25, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
+    // Readings far off at every plane past the second: the edge pair is refused and a plane beyond is added.
+    let reads = 0;
+    const r = await refineNearFocus({
+      camera,
+      zStage: stage,
+      here,
+      defocusUm: 0.6,
+      depthOfFieldUm: DOF_40X,
+      readMagnitude: async (f) => (++reads === 1 ? 1.1 * f.zUm! : EDGE_PAIR_MAX_READING_UM + 1),
+    });
+    expect(r.how).toBe('fit');
+    expect(r.images).toBeGreaterThanOrEqual(3);
     expect(Math.abs(stage.z)).toBeLessThan(0.3);
   });
 });
