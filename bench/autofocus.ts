@@ -230,6 +230,8 @@ interface Outcome {
   fallbackReason: string | null;
   /** Network runs: where the images went (autofocus-causes.ts). */
   causes: ImageCauses | null;
+  /** Network runs: whether a frame showed glass between its sample, and whether one gave a hint. */
+  glass: { seen: boolean; hint: boolean } | null;
 }
 
 function quantile(values: number[], q: number): number {
@@ -415,7 +417,19 @@ async function runTrial(
       (e) => `${(e.zUm - focus).toFixed(2)}:${e.estimate.defocusUm === null ? '-' : e.estimate.defocusUm.toFixed(2)}`,
     );
     const moves = trace.moves.map((m) => `${m.by} ${(m.fromUm - focus).toFixed(2)}->${(m.toUm - focus).toFixed(2)}`);
-    process.stderr.write(`      reads (true:read) ${reads.join(' ')}; moves ${moves.join(', ')}\n`);
+    // The finishing planes (true defocus: relative sharpness) and how the run ended.
+    const withGlass = trace.estimates.find((e) => e.estimate.glass)?.estimate;
+    const glass = withGlass?.glass;
+    const top = Math.max(...(trace.curve ?? []).map((p) => p.sharpness));
+    const planes = (trace.curve ?? []).map((p) => `${(p.z - focus).toFixed(2)}:${(p.sharpness / top).toFixed(2)}`);
+    process.stderr.write(
+      `      reads (true:read) ${reads.join(' ')}; moves ${moves.join(', ')}\n` +
+        (planes.length ? `      planes (true:sharpness) ${planes.join(' ')}\n` : '') +
+        (glass
+          ? `      glass in view: ${glass.tiles} tiles, linear ${glass.rgb.join(' / ')}, gains ${glass.gains.join(' / ')}${withGlass?.hint ? ' (hint)' : ''}\n`
+          : '') +
+        `      ${trace.message}\n`,
+    );
   }
   return {
     method,
@@ -429,7 +443,14 @@ async function runTrial(
     outcome: trace.outcome,
     fallbackReason: trace.fallbackReason,
     causes: imageCauses(trace, vm.truth().zFocusUm),
+    glass: method === 'net' ? glassOfRun(trace) : null,
   };
+}
+
+/** Whether a frame of the run showed glass between its sample, and whether one gave a hint (autofocus/glass-in-view.ts). */
+function glassOfRun(trace: RunTrace): Outcome['glass'] {
+  const estimates = trace.estimates.map((e) => e.estimate);
+  return { seen: estimates.some((e) => e.glass), hint: estimates.some((e) => e.hint) };
 }
 
 /** The virtual camera as real ones often deliver: monochrome (--mono), then through JPEG (--jpeg Q). */
@@ -553,6 +574,8 @@ function summarise(rows: Outcome[]) {
       0.5,
     ),
     fallbacks: rows.filter((r) => r.decidedBy === 'net+fallback').length,
+    glassSeen: rows.filter((r) => r.glass?.seen).length,
+    glassHints: rows.filter((r) => r.glass?.hint).length,
     outcomes: rows.reduce<Record<string, number>>((a, r) => ((a[r.outcome] = (a[r.outcome] ?? 0) + 1), a), {}),
   };
 }
@@ -715,6 +738,7 @@ async function main(): Promise<void> {
     `compute ms per frame   ${f(net.computeMsPerFrame, 1).padStart(9)} ${'—'.padStart(9)}                (estimate only, loop frames)`,
     `wall s per focus       ${f(net.wallMsPerFocus / 1000, 2).padStart(9)} ${f(sweep.wallMsPerFocus / 1000, 2).padStart(9)} ${f(report.ratios.wall, 2).padStart(11)}   (rendering included)`,
     `fallbacks              ${String(net.fallbacks).padStart(9)}`,
+    `glass in view          ${String(net.glassSeen).padStart(9)} runs saw glass (frames read within 3 um); ${net.glassHints} gave the white-reference hint${opts.whiteReference ? ' (none with a reference)' : ''}`,
     `outcomes               net ${JSON.stringify(net.outcomes)}, sweep ${JSON.stringify(sweep.outcomes)}`,
     `net images, by cause   ${f(causes.leastPerFocus, 2)} the least a right reading needs + ${f(causes.afterWrongFirstSide, 2)} net moves after a wrong first side (${causes.wrongFirstSideRuns} runs)`,
     `                       + ${f(causes.otherNetMoves, 2)} other net moves + ${f(causes.finishingPlanes, 2)} finishing planes beyond a settled pair = ${f(causes.imagesPerFocus, 2)} per focus`,

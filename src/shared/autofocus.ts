@@ -91,6 +91,17 @@ export type PatchPrediction = z.infer<typeof PatchPrediction>;
 
 export const EstimateStatus = z.enum(['ok', 'no-content']);
 
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+/** The glass between the sample in a frame (autofocus/glass-in-view.ts). */
+export const GlassInView = z.object({
+  /** Linear colour, 0..1 of full scale per channel. */
+  rgb,
+  tiles: z.number().int().nonnegative(),
+  /** The gains a white reference of this glass would apply; 1, 1, 1 within the models' training range. */
+  gains: rgb,
+});
+export type GlassInView = z.infer<typeof GlassInView>;
+
 export const Estimate = z.object({
   status: EstimateStatus,
   /** Combined defocus (um); null when there was no focusable content. */
@@ -111,6 +122,10 @@ export const Estimate = z.object({
   /** What most refused patches were (no-content only): a blank field may only be far out of focus. */
   refusedAs: z.enum(['blank', 'noise', 'saturated', 'dark']).optional(),
   modelId: z.string(),
+  /** The glass in view, when the frame shows some between its sample and no white reference was applied. */
+  glass: GlassInView.nullable().optional(),
+  /** What the operator could do for a better reading (a white reference when the glass is off the trained range). */
+  hint: z.string().optional(),
   /** Tiling + filtering + inference + combination (ms). */
   computeMs: um.nonnegative(),
   frameWidth: z.number().int().positive(),
@@ -153,6 +168,8 @@ export const AutofocusResult = z.object({
   hardExample: z.boolean(),
   /** Row in the dataset's autofocus_runs; null when it could not be stored. */
   runId: z.number().int().nullable(),
+  /** The run's hint: a white reference, when the glass in a frame read near focus is off the models' training range. */
+  hint: z.string().optional(),
 });
 export type AutofocusResult = z.infer<typeof AutofocusResult>;
 

@@ -119,6 +119,7 @@ export async function storeRun(ds: Dataset, trace: RunTrace, ctx: RunContext): P
           computeMs: e.estimate.computeMs,
           regions: e.estimate.regions,
           patches: e.estimate.patches,
+          ...(e.estimate.glass ? { glass: e.estimate.glass } : {}),
         })),
         curve: trace.curve,
         classic: trace.classic,

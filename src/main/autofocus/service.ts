@@ -320,6 +320,12 @@ function refused(
   };
 }
 
+/** The run's hint about the glass in view: from the first frame read near enough to focus to look at it. */
+function hintOf(trace: RunTrace): { hint?: string } {
+  const hint = trace.estimates.find((e) => e.estimate.hint)?.estimate.hint;
+  return hint ? { hint } : {};
+}
+
 export function toResult(
   trace: RunTrace,
   modelId: string | null,
@@ -347,5 +353,6 @@ export function toResult(
     modelId,
     hardExample: stored?.hard ?? false,
     runId: stored?.id ?? null,
+    ...hintOf(trace),
   };
 }

@@ -352,6 +352,43 @@ describe('focus-station predict on 12-bit data in 16-bit files', () => {
   });
 });
 
+describe('focus-station predict: the glass in view', () => {
+  it('reports glass between the sample and hints at a white reference when it is off the trained colour; none with one', async () => {
+    // Tissue on the left half, a blue glass (a white LED without white balance) on the right.
+    const tissue = tissueFrame(2, 448, 448);
+    const blue = [180, 205, 245]; // brighter than the (pale) tissue, as glass is
+    const file = path.join(dir, 'half-blue-glass.png');
+    await sharp({
+      create: { width: 896, height: 448, channels: 3, background: { r: blue[0], g: blue[1], b: blue[2] } },
+    })
+      .composite([
+        { input: Buffer.from(tissue.data.buffer), raw: { width: 448, height: 448, channels: 3 }, left: 0, top: 0 },
+      ])
+      .png()
+      .toFile(file);
+    const json = await cli(['predict', file, '--model', MEAN_NET, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const line = JSON.parse(json.stdout.trim());
+    expect(line.glass.tiles).toBe(4); // the right half: 2 x 2 tiles
+    expect(line.glass.rgb[2]).toBeGreaterThan(line.glass.rgb[1]);
+    expect(line.hint).toMatch(/^the glass in view is bluer than the models were trained on/);
+    const text = await cli(['predict', file, '--model', MEAN_NET]);
+    expect(text.stdout).toMatch(/hint: the glass in view is bluer .* \(--white-reference <glass image>\)/);
+    // With a white reference of that glass the frame is balanced: no hint.
+    const glass = path.join(dir, 'blue-glass.png');
+    await sharp({
+      create: { width: 448, height: 448, channels: 3, background: { r: blue[0], g: blue[1], b: blue[2] } },
+    })
+      .png()
+      .toFile(glass);
+    const balanced = await cli(['predict', file, '--model', MEAN_NET, '--json', '--white-reference', glass]);
+    expect(balanced.code, balanced.stderr).toBe(0);
+    const after = JSON.parse(balanced.stdout.trim());
+    expect(after.hint).toBeUndefined();
+    expect(after.glass).toBeUndefined();
+  });
+});
+
 describe('focus-station predict on many files', () => {
   it('300 images with long paths in one call: every one predicted (no crash while the model loads)', async () => {
     // With onnxruntime on a 4 MB worker stack, a command line this long crashed the process (SIGSEGV) while the

@@ -67,5 +67,10 @@ describe('autofocus UI helpers', () => {
     expect(resultToast({ ...r, decidedBy: 'net+fallback', outcome: 'step-limit' }).message).toMatch(
       /^Autofocus \(classic fallback decided\)/,
     );
+    // The hint about the glass in view ends it, with where to act on it.
+    const hint = 'the glass in view is dimmer and bluer than the models were trained on (gains 1.80 / 1.50 / 0.90)';
+    expect(resultToast({ ...r, hint }).message).toMatch(
+      /residual \+0\.05 um after 1 move Hint: the glass in view is dimmer and bluer .* \(Autofocus page, White reference\)\.$/,
+    );
   });
 });

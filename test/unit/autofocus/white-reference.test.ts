@@ -17,6 +17,7 @@ import { packPatches } from '../../../src/main/inference/preprocess';
 import { CameraModelOptionsSchema, SETUP_PRESETS } from '../../../src/shared/optics';
 import { tempDir } from '../../helpers/datasetFixtures';
 import { writeGlassSlide } from '../../helpers/glassSlide';
+import { snapSimField } from '../../helpers/simField';
 import { AutofocusSettings } from '../../../src/shared/autofocus';
 import { blankFrame, darkFrame, saturatedFrame, tissueFrame } from './frames';
 
@@ -175,22 +176,8 @@ describe('a white reference on the virtual microscope', () => {
   // The same field through a white LED without white balance at half the exposure, and as training renders it with
   // the nearest trained lamp and level (3600 K, the glass at 45 % of full well): with the reference's gains the
   // patches the model reads are those of the trained rendering.
-  async function snapField(camera: { whiteBalance?: [number, number, number]; exposureMs?: number }, slide?: string) {
-    const vm = await createVirtualMicroscope({
-      setup: '20x',
-      slidePath: slide,
-      roi: { width: 448, height: 448 },
-      camera: { shotNoise: false, readNoiseE: 0, vignetting: 0, ...camera },
-      timeScale: 0,
-      seed: 3,
-      renderThreads: 0,
-    });
-    try {
-      return { frame: await vm.camera.snap(), exposureMs: vm.camera.getExposureMs() };
-    } finally {
-      await vm.dispose();
-    }
-  }
+  const snapField = (camera: { whiteBalance?: [number, number, number]; exposureMs?: number }, slidePath?: string) =>
+    snapSimField(camera, { slidePath, width: 448, height: 448 });
 
   it('brings an LED-lit, under-exposed field back to the colours the model was trained on', async () => {
     const led = { whiteBalance: colourTemperatureBalance(6500, WAVELENGTHS), exposureMs: 5 };

@@ -130,6 +130,8 @@ function jsonLine(file: string, e: Estimate, target: 'signed' | 'magnitude'): Re
     spread_um: e.spreadUm,
     status: e.status,
     ...(e.reason ? { reason: e.reason } : {}),
+    ...(e.glass ? { glass: { rgb: e.glass.rgb, tiles: e.glass.tiles, gains: e.glass.gains } } : {}),
+    ...(e.hint ? { hint: e.hint } : {}),
     model: e.modelId,
     /** "magnitude": defocus_um is |d|, the side of focus is unknown from one image. */
     target,
@@ -297,10 +299,11 @@ export function registerPredict(program: Command): void {
               estimate.status === 'ok'
                 ? `${formatSignedUm(estimate.defocusUm)}  confidence ${estimate.confidence.toFixed(2)}  ${estimate.patchesUsed}/${estimate.patchesTotal} patches (${estimate.patchesKept} with content)`
                 : `${estimate.reason}`;
+            const hint = estimate.hint ? `  hint: ${estimate.hint} (--white-reference <glass image>)\n` : '';
             process.stdout.write(
               `${name}\n  ${head}\n${regionText(estimate.regions)
                 .map((l) => `    ${l}`)
-                .join('\n')}\n`,
+                .join('\n')}\n${hint}`,
             );
           }
         }

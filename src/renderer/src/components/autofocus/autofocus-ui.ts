@@ -48,5 +48,7 @@ export function resultToast(r: AutofocusResult): { level: 'success' | 'warning' 
           : ` (${r.decidedBy})`;
   const level =
     r.outcome === 'focused' ? 'success' : ['stage-error', 'camera-error'].includes(r.outcome) ? 'error' : 'warning';
-  return { level, message: `Autofocus${by}: ${parts.join(', ')}. ${r.message}` };
+  // The glass was off the models' training range: the operator can fix that once (Autofocus page).
+  const hint = r.hint ? ` Hint: ${r.hint} (Autofocus page, White reference).` : '';
+  return { level, message: `Autofocus${by}: ${parts.join(', ')}. ${r.message}${hint}` };
 }
