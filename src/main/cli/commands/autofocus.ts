@@ -114,6 +114,7 @@ export function registerAutofocus(program: Command): void {
           regions: r.regions,
           run_id: r.runId,
           hard_example: r.hardExample,
+          ...(r.hint ? { hint: r.hint } : {}),
         });
       }
       const lines = [
@@ -123,6 +124,7 @@ export function registerAutofocus(program: Command): void {
       ];
       if (r.estimateUm !== null)
         lines.push(`first estimate ${formatSignedUm(r.estimateUm)}, confidence ${r.confidence?.toFixed(2)}`);
+      if (r.hint) lines.push(`hint: ${r.hint} (focus-station call autofocus.whiteReference.take)`);
       if (out.startDefocus !== null && out.finalDefocus !== null) {
         lines.push(`true defocus ${formatSignedUm(out.startDefocus)} -> ${formatSignedUm(out.finalDefocus)}`);
       }

@@ -62,6 +62,12 @@ class AutofocusUi {
     }
   }
 
+  /** A white reference was taken: the hint of the readings before it no longer holds. */
+  forgetGlassHint(): void {
+    if (this.estimate?.hint) this.estimate = { ...this.estimate, hint: undefined };
+    if (this.result?.hint) this.result = { ...this.result, hint: undefined };
+  }
+
   async estimateNow(): Promise<Estimate | null> {
     try {
       const e = await api.invoke('autofocus.estimate', {});
