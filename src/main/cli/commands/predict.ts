@@ -182,13 +182,13 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--white-reference <image>',
-      'an image of blank glass from the same camera at the same exposure: the images are balanced to the glass colour and level the models were trained on (a white LED without white balance, or a dim exposure, otherwise costs them the side of focus)',
+      'an image of blank glass from the same camera at the same exposure: the images are balanced to the glass colour and level the models were trained on (a white LED without white balance, or a dim exposure, otherwise costs them the side of focus); without one, glass seen between the sample off the trained colour or level gives a "hint"',
     )
     .option(
       '--allow-mismatch',
       `predict even when the pixel size is more than x${PREDICT_MAX_PIXEL_RATIO} from the model's`,
     )
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'one JSON object per line (with "glass" and "hint" when the image shows glass near focus)')
     .action(async (images: string[], opts: PredictOptions) => {
       const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
       const givenPixelUm = opts.pixelSize === undefined ? undefined : Number(opts.pixelSize);
