@@ -1,18 +1,21 @@
 /**
- * The glass between the sample in a frame, against the glass the models were trained on: a hint to take a white
- * reference (white-reference.ts) when the camera's colour or level lies outside the training range.
+ * The glass between the sample in a frame, against the glass the models were trained on.
  *
- * Why a hint and not a correction: the models name the wrong side 28-37 % of the time under a white LED without
- * white balance or at a quarter of the exposure, against 8-24 % as trained (docs/training.md 3k), and a white
- * reference brings that back. An operator who does not know that takes none. The frame itself often shows the glass
- * between the tissue, and that says whether a reference is needed. It is not applied on its own: blank tiles may
- * also be pale or far defocused sample, which is darker and coloured by the stain, and gains from it would move
- * every tile away from the training range instead of into it.
+ * Why: the models name the wrong side 28-37 % of the time under a white LED without white balance or at a quarter of
+ * the exposure, against 8-24 % as trained (docs/training.md 3k), and a white reference (white-reference.ts) brings
+ * that back. An operator who does not know that takes none, and image files come without one. The frames often show
+ * the glass between the tissue, and that says whether a reference is needed and which.
+ * - The app hints (estimate.hint): take a white reference. A run's frames arrive one at a time, the first mostly far
+ *   from focus, and one frame's glass is not balanced against.
+ * - `predict` balances by default (`--white-reference auto`): the glass its images show near focus, the median over
+ *   all of them (referenceFromGlass), after a first pass.
+ * Blank tiles may also be pale or far defocused sample, darker and coloured by the stain: the checks in glassInView
+ * and the near-focus rule in estimate.ts keep those out.
  */
 import { srgbDecode } from '../../hardware/optics/camera-model';
 import type { Raster } from '../inference/resample';
 import type { ContentVerdict, PatchContent, Tile } from './content';
-import type { GlassInView } from '../../shared/autofocus';
+import type { GlassInView, WhiteReference } from '../../shared/autofocus';
 import { whiteGains, type Rgb } from './white-reference';
 
 /** At least this many blank tiles brighter than the sample before they are taken for glass. */
@@ -102,4 +105,19 @@ export function glassHint(glass: GlassInView): string | null {
   else if (redVsGreen > 1 + GLASS_HINT_GAIN && !how.includes('bluer')) how.push('greener');
   const words = how.length ? how.join(' and ') : 'off';
   return `the glass in view is ${words} than the models were trained on (gains ${glass.gains.map((x) => x.toFixed(2)).join(' / ')}); a white reference of blank glass from this camera brings its frames to the trained range`;
+}
+
+/**
+ * A white reference from the glass several images showed near focus (`predict --white-reference auto`): the median of
+ * their glass colours per channel, at an unknown exposure (the images are taken to share one). Null when none did.
+ */
+export function referenceFromGlass(seen: ReadonlyArray<GlassInView>, now = new Date()): WhiteReference | null {
+  if (!seen.length) return null;
+  const median = (values: number[]) => {
+    const s = [...values].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const rgb = [0, 1, 2].map((c) => median(seen.map((g) => g.rgb[c]))) as Rgb;
+  return { glassRgb: rgb, exposureMs: 0, takenAt: now.toISOString(), camera: 'glass in view' };
 }

@@ -353,7 +353,7 @@ describe('focus-station predict on 12-bit data in 16-bit files', () => {
 });
 
 describe('focus-station predict: the glass in view', () => {
-  it('reports glass between the sample and hints at a white reference when it is off the trained colour; none with one', async () => {
+  it('balances by the glass the images show (default auto), the same as by an image of that glass; "none" reads them as they are, with a hint', async () => {
     // Tissue on the left half, a blue glass (a white LED without white balance) on the right.
     const tissue = tissueFrame(2, 448, 448);
     const blue = [180, 205, 245]; // brighter than the (pale) tissue, as glass is
@@ -366,26 +366,47 @@ describe('focus-station predict: the glass in view', () => {
       ])
       .png()
       .toFile(file);
-    const json = await cli(['predict', file, '--model', MEAN_NET, '--json']);
-    expect(json.code, json.stderr).toBe(0);
-    const line = JSON.parse(json.stdout.trim());
-    expect(line.glass.tiles).toBe(4); // the right half: 2 x 2 tiles
-    expect(line.glass.rgb[2]).toBeGreaterThan(line.glass.rgb[1]);
-    expect(line.hint).toMatch(/^the glass in view is bluer than the models were trained on/);
-    const text = await cli(['predict', file, '--model', MEAN_NET]);
+    const predict = async (...args: string[]) => {
+      const r = await cli(['predict', file, '--model', MEAN_NET, '--json', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return { line: JSON.parse(r.stdout.trim()), stderr: r.stderr };
+    };
+    // As they are: the glass is reported, with the hint.
+    const asIs = (await predict('--white-reference', 'none')).line;
+    expect(asIs.glass.tiles).toBe(4); // the right half: 2 x 2 tiles
+    expect(asIs.glass.rgb[2]).toBeGreaterThan(asIs.glass.rgb[1]);
+    expect(asIs.hint).toMatch(/^the glass in view is bluer than the models were trained on/);
+    expect(asIs.balanced_by).toBeUndefined();
+    const text = await cli(['predict', file, '--model', MEAN_NET, '--white-reference', 'none']);
     expect(text.stdout).toMatch(/hint: the glass in view is bluer .* \(--white-reference <glass image>\)/);
-    // With a white reference of that glass the frame is balanced: no hint.
+    // By default that glass balances the image: no hint, and the reading moves (mean-net reads brightness).
+    const auto = await predict();
+    expect(auto.stderr).toMatch(
+      /balanced by the glass in view \(1 image near focus, linear 0\.4\d\d \/ 0\.6\d\d \/ 0\.9\d\d\)/,
+    );
+    expect(auto.line.balanced_by).toBe('glass in view');
+    expect(auto.line.hint).toBeUndefined();
+    expect(auto.line.glass).toBeUndefined();
+    expect(Math.abs(auto.line.defocus_um - asIs.defocus_um)).toBeGreaterThan(0.05);
+    // An image of the same glass balances it the same way.
     const glass = path.join(dir, 'blue-glass.png');
     await sharp({
       create: { width: 448, height: 448, channels: 3, background: { r: blue[0], g: blue[1], b: blue[2] } },
     })
       .png()
       .toFile(glass);
-    const balanced = await cli(['predict', file, '--model', MEAN_NET, '--json', '--white-reference', glass]);
-    expect(balanced.code, balanced.stderr).toBe(0);
-    const after = JSON.parse(balanced.stdout.trim());
-    expect(after.hint).toBeUndefined();
-    expect(after.glass).toBeUndefined();
+    const byFile = (await predict('--white-reference', glass)).line;
+    expect(byFile.balanced_by).toBe('file: blue-glass.png');
+    expect(byFile.defocus_um).toBeCloseTo(auto.line.defocus_um, 2);
+  });
+
+  it('auto changes nothing for images without glass near focus: one pass, no note', async () => {
+    const grey = path.join(dir, 'grey.png');
+    const auto = await cli(['predict', grey, '--model', MEAN_NET, '--json']);
+    const none = await cli(['predict', grey, '--model', MEAN_NET, '--json', '--white-reference', 'none']);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toBe('');
+    expect(auto.stdout.replace(/"compute_ms":[\d.]+/, '')).toBe(none.stdout.replace(/"compute_ms":[\d.]+/, ''));
   });
 });
 

@@ -9,7 +9,7 @@ import { srgbEncode } from '../../../src/hardware/optics/camera-model';
 import { colourTemperatureBalance } from '../../../src/hardware/optics/randomize';
 import type { ContentVerdict, PatchContent } from '../../../src/main/autofocus/content';
 import { estimateFrame, type DefocusPredictor } from '../../../src/main/autofocus/estimate';
-import { glassHint, glassInView, GLASS_HINT_GAIN } from '../../../src/main/autofocus/glass-in-view';
+import { glassHint, glassInView, GLASS_HINT_GAIN, referenceFromGlass } from '../../../src/main/autofocus/glass-in-view';
 import type { Raster } from '../../../src/main/inference/resample';
 import { SETUP_PRESETS } from '../../../src/shared/optics';
 import { tempDir } from '../../helpers/datasetFixtures';
@@ -68,6 +68,17 @@ describe('glassInView', () => {
   it('glass that clips or is dark says nothing of the colour', () => {
     expect(row([{ sample: 0.3 }, { glass: [0.99, 0.99, 0.99] }, { glass: [0.99, 0.99, 0.99] }])).toBeNull();
     expect(row([{ sample: 0.01 }, { glass: [0.02, 0.02, 0.02] }, { glass: [0.02, 0.02, 0.02] }])).toBeNull();
+  });
+});
+
+describe('referenceFromGlass (predict --white-reference auto)', () => {
+  it('the median glass colour per channel over the images, at an unknown exposure; none without glass', () => {
+    const g = (rgb: [number, number, number]) => ({ rgb, tiles: 3, gains: [1, 1, 1] as [number, number, number] });
+    // One image's "glass" far off (a stained patch that passed) does not move the median.
+    const ref = referenceFromGlass([g([0.2, 0.3, 0.5]), g([0.22, 0.3, 0.52]), g([0.6, 0.2, 0.3])]);
+    expect(ref).toMatchObject({ glassRgb: [0.22, 0.3, 0.5], exposureMs: 0, camera: 'glass in view' });
+    expect(referenceFromGlass([g([0.2, 0.3, 0.5]), g([0.3, 0.4, 0.6])])!.glassRgb).toEqual([0.25, 0.35, 0.55]);
+    expect(referenceFromGlass([])).toBeNull();
   });
 });
 

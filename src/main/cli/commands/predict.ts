@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
-import type { Estimate, RegionMap, WhiteReference } from '../../../shared/autofocus';
+import type { Estimate, GlassInView, RegionMap, WhiteReference } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
 import {
@@ -13,7 +13,8 @@ import {
 } from '../../autofocus/compat';
 import { fileCalibration, type FileCalibration } from '../../autofocus/file-calibration';
 import { estimateFrame, OnnxPredictor } from '../../autofocus/estimate';
-import { measureWhiteReference } from '../../autofocus/white-reference';
+import { isUnity, measureWhiteReference, whiteGains } from '../../autofocus/white-reference';
+import { referenceFromGlass } from '../../autofocus/glass-in-view';
 import { DATA_BITS, dataBitsOfFile, imagePages, isMonochrome, readImageFrame } from '../../autofocus/image-file';
 import type { Frame } from '../../../hardware/types';
 import { loadSettings, settingsPath } from '../../autofocus/settings';
@@ -181,14 +182,14 @@ export function registerPredict(program: Command): void {
       "how the images' values map to light (default: sRGB for 8-bit images, linear for 16 and 32-bit ones, as scientific cameras write them; the models read sRGB, so linear images go through its curve)",
     )
     .option(
-      '--white-reference <image>',
-      'an image of blank glass from the same camera at the same exposure: the images are balanced to the glass colour and level the models were trained on (a white LED without white balance, or a dim exposure, otherwise costs them the side of focus); without one, glass seen between the sample off the trained colour or level gives a "hint"',
+      '--white-reference <image|auto|none>',
+      'the glass colour and level the images are balanced by, to the ones the models were trained on (a white LED without white balance, or a dim exposure, otherwise costs them the side of focus): an image of blank glass from the same camera at the same exposure; "auto" (default): the glass the images themselves show between their sample near focus, found in a first pass over all of them (nothing changes when they show none, or it is within the trained range); "none": as they are',
     )
     .option(
       '--allow-mismatch',
       `predict even when the pixel size is more than x${PREDICT_MAX_PIXEL_RATIO} from the model's`,
     )
-    .option('--json', 'one JSON object per line (with "glass" and "hint" when the image shows glass near focus)')
+    .option('--json', 'one JSON object per line ("balanced_by" when a white reference balanced it; "glass" and "hint" when one read as it is shows glass near focus)')
     .action(async (images: string[], opts: PredictOptions) => {
       const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
       const givenPixelUm = opts.pixelSize === undefined ? undefined : Number(opts.pixelSize);
@@ -212,9 +213,13 @@ export function registerPredict(program: Command): void {
       if (encoding !== undefined && encoding !== 'srgb' && encoding !== 'linear') {
         throw new CliError(`--encoding must be srgb or linear, not ${encoding}`, 2);
       }
-      const whiteReference = opts.whiteReference
-        ? await readWhiteReference(resolve(opts.whiteReference), dataBits, encoding)
-        : undefined;
+      // Default: the glass the images show (auto); "none" reads them as they are.
+      const referenceArg = opts.whiteReference ?? 'auto';
+      const autoReference = referenceArg === 'auto';
+      const fileReference =
+        referenceArg === 'auto' || referenceArg === 'none'
+          ? undefined
+          : await readWhiteReference(resolve(referenceArg), dataBits, encoding);
       const engine = await InferenceEngine.create({ registry });
       const loaded = new Map<string, Promise<{ predictor: OnnxPredictor; card: ModelCard }>>();
       const predictorFor = (ref: string) => {
@@ -237,7 +242,13 @@ export function registerPredict(program: Command): void {
       };
       let failed = 0;
       let lastHead = '';
-      try {
+      /**
+       * One pass over the images with a white reference (or none): what it would print, in order, and the glass in
+       * view it saw. The printing waits, since --white-reference auto may read the images again balanced.
+       */
+      const pass = async (whiteReference: WhiteReference | undefined) => {
+        const out: Array<() => void> = [];
+        const seen: GlassInView[] = [];
         for (const image of images) {
           // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it, and
           // its camera (page 0 monochrome or colour): unless --model names one, the model is the one for both.
@@ -253,16 +264,20 @@ export function registerPredict(program: Command): void {
           const { predictor, card } = await predictorFor(ref);
           const scale = pixelScale(card, givenPixelUm, calibration);
           if (!opts.allowMismatch && !suits(card, scale.pixelSizeUm)) {
-            failed++;
-            process.stderr.write(
-              `focus-station predict: ${image}: model does not match this image: ${pixelMismatch(card, scale.pixelSizeUm)} (pixel size from ${scale.from})\n`,
-            );
+            out.push(() => {
+              failed++;
+              process.stderr.write(
+                `focus-station predict: ${image}: model does not match this image: ${pixelMismatch(card, scale.pixelSizeUm)} (pixel size from ${scale.from})\n`,
+              );
+            });
             continue;
           }
           if (!opts.json) {
             const head = `model ${card.id} (${card.optics.setup_id}, ${formatOptic(card.optics.pixel_size_um)} um/px${card.output.target === 'magnitude' ? '; reads |defocus|, not its side' : ''}); images at ${formatOptic(scale.pixelSizeUm)} um/px (${scale.from})\n`;
-            if (head !== lastHead) process.stdout.write(head);
-            lastHead = head;
+            out.push(() => {
+              if (head !== lastHead) process.stdout.write(head);
+              lastHead = head;
+            });
           }
           for (let page = 0; page < pages; page++) {
             const name = pages > 1 ? `${image} page ${page + 1}/${pages}` : image;
@@ -279,20 +294,23 @@ export function registerPredict(program: Command): void {
                 whiteReference,
               });
             } catch (err) {
-              failed++;
-              process.stderr.write(
-                `focus-station predict: ${name}: ${describeError(err).replace(`${resolve(image)}: `, '')}\n`,
-              );
+              const why = describeError(err).replace(`${resolve(image)}: `, '');
+              out.push(() => {
+                failed++;
+                process.stderr.write(`focus-station predict: ${name}: ${why}\n`);
+              });
               continue;
             }
+            if (estimate.glass) seen.push(estimate.glass);
             if (opts.json) {
               const line = {
                 ...jsonLine(image, estimate, card.output.target),
+                ...(whiteReference ? { balanced_by: whiteReference.camera } : {}),
                 // as people write it: 0.325, not 1 / XResolution's 0.32499999999999996
                 pixel_size_um: Number(scale.pixelSizeUm.toPrecision(6)),
                 pixel_size_from: scale.from,
               };
-              printJson(pages > 1 ? { ...line, page, pages } : line);
+              out.push(() => printJson(pages > 1 ? { ...line, page, pages } : line));
               continue;
             }
             const head =
@@ -300,13 +318,28 @@ export function registerPredict(program: Command): void {
                 ? `${formatSignedUm(estimate.defocusUm)}  confidence ${estimate.confidence.toFixed(2)}  ${estimate.patchesUsed}/${estimate.patchesTotal} patches (${estimate.patchesKept} with content)`
                 : `${estimate.reason}`;
             const hint = estimate.hint ? `  hint: ${estimate.hint} (--white-reference <glass image>)\n` : '';
-            process.stdout.write(
-              `${name}\n  ${head}\n${regionText(estimate.regions)
-                .map((l) => `    ${l}`)
-                .join('\n')}\n${hint}`,
-            );
+            const text = `${name}\n  ${head}\n${regionText(estimate.regions)
+              .map((l) => `    ${l}`)
+              .join('\n')}\n${hint}`;
+            out.push(() => process.stdout.write(text));
           }
         }
+        return { out, seen };
+      };
+      try {
+        let result = await pass(fileReference);
+        if (autoReference) {
+          // The glass the images show near focus, over all of them: every image is then balanced alike, and read
+          // again only when that changes anything.
+          const reference = referenceFromGlass(result.seen);
+          if (reference && !isUnity(whiteGains(reference, 0))) {
+            process.stderr.write(
+              `focus-station predict: balanced by the glass in view (${result.seen.length} ${result.seen.length === 1 ? 'image' : 'images'} near focus, linear ${reference.glassRgb.map((v) => v.toFixed(3)).join(' / ')}); --white-reference none reads them as they are\n`,
+            );
+            result = await pass(reference);
+          }
+        }
+        for (const print of result.out) print();
       } finally {
         await engine.close();
       }
