@@ -388,6 +388,15 @@ describe('focus-station predict: the glass in view', () => {
     expect(auto.line.hint).toBeUndefined();
     expect(auto.line.glass).toBeUndefined();
     expect(Math.abs(auto.line.defocus_um - asIs.defocus_um)).toBeGreaterThan(0.05);
+    // Another camera's image in the same call (another size, greyscale) keeps its own: nothing to balance it by.
+    const both = await cli(['predict', file, path.join(dir, 'grey.png'), '--model', MEAN_NET, '--json']);
+    const [blueLine, greyLine] = both.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(blueLine.balanced_by).toBe('glass in view');
+    expect(greyLine.file).toMatch(/grey\.png$/);
+    expect(greyLine.balanced_by).toBeUndefined();
     // An image of the same glass balances it the same way.
     const glass = path.join(dir, 'blue-glass.png');
     await sharp({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Estimate, GlassInView, RegionMap, WhiteReference } from '../../../shared/autofocus';
 import { DEFAULT_AUTOFOCUS_SETTINGS, formatSignedUm } from '../../../shared/autofocus';
 import type { ModelCard } from '../../../shared/model-card';
@@ -140,6 +140,14 @@ function jsonLine(file: string, e: Estimate, target: 'signed' | 'magnitude'): Re
   };
 }
 
+/**
+ * Which images share a camera, for `--white-reference auto`: those in one folder with the same size, channels and bit
+ * depth. Stacks from several microscopes in one call then get a reference each, as long as each has its folder.
+ */
+function cameraOfImage(image: string, frame: Frame): string {
+  return `in ${dirname(resolve(image))}|${frame.width}x${frame.height}|${frame.channels === 1 ? 'grey' : 'RGB'}|${frame.bitDepth}-bit`;
+}
+
 /** `--white-reference`: the glass image read as the images are (bit depth, encoding); refused with the reason. */
 async function readWhiteReference(
   file: string,
@@ -189,7 +197,10 @@ export function registerPredict(program: Command): void {
       '--allow-mismatch',
       `predict even when the pixel size is more than x${PREDICT_MAX_PIXEL_RATIO} from the model's`,
     )
-    .option('--json', 'one JSON object per line ("balanced_by" when a white reference balanced it; "glass" and "hint" when one read as it is shows glass near focus)')
+    .option(
+      '--json',
+      'one JSON object per line ("balanced_by" when a white reference balanced it; "glass" and "hint" when one read as it is shows glass near focus)',
+    )
     .action(async (images: string[], opts: PredictOptions) => {
       const registry = new ModelRegistry([userModelsDir(), shippedModelsDir()]);
       const givenPixelUm = opts.pixelSize === undefined ? undefined : Number(opts.pixelSize);
@@ -246,9 +257,9 @@ export function registerPredict(program: Command): void {
        * One pass over the images with a white reference (or none): what it would print, in order, and the glass in
        * view it saw. The printing waits, since --white-reference auto may read the images again balanced.
        */
-      const pass = async (whiteReference: WhiteReference | undefined) => {
+      const pass = async (referenceOf: (camera: string) => WhiteReference | undefined) => {
         const out: Array<() => void> = [];
-        const seen: GlassInView[] = [];
+        const seen = new Map<string, GlassInView[]>();
         for (const image of images) {
           // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it, and
           // its camera (page 0 monochrome or colour): unless --model names one, the model is the one for both.
@@ -282,6 +293,8 @@ export function registerPredict(program: Command): void {
           for (let page = 0; page < pages; page++) {
             const name = pages > 1 ? `${image} page ${page + 1}/${pages}` : image;
             let estimate: Estimate;
+            let camera = '';
+            let whiteReference: WhiteReference | undefined;
             try {
               if (first instanceof Error && page === 0) throw first;
               // page 0 was read to tell the camera; it gets its pixel size now
@@ -289,6 +302,8 @@ export function registerPredict(program: Command): void {
                 page === 0 && !(first instanceof Error)
                   ? { ...first, pixelSizeUm: scale.pixelSizeUm }
                   : await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page);
+              camera = cameraOfImage(image, frame);
+              whiteReference = referenceOf(camera);
               estimate = await estimateFrame(encoding ? { ...frame, encoding } : frame, predictor, {
                 maxPatches,
                 whiteReference,
@@ -301,7 +316,7 @@ export function registerPredict(program: Command): void {
               });
               continue;
             }
-            if (estimate.glass) seen.push(estimate.glass);
+            if (estimate.glass) seen.set(camera, [...(seen.get(camera) ?? []), estimate.glass]);
             if (opts.json) {
               const line = {
                 ...jsonLine(image, estimate, card.output.target),
@@ -327,17 +342,20 @@ export function registerPredict(program: Command): void {
         return { out, seen };
       };
       try {
-        let result = await pass(fileReference);
+        let result = await pass(() => fileReference);
         if (autoReference) {
-          // The glass the images show near focus, over all of them: every image is then balanced alike, and read
+          // The glass the images of one camera show near focus, over all of them: they are balanced alike, and read
           // again only when that changes anything.
-          const reference = referenceFromGlass(result.seen);
-          if (reference && !isUnity(whiteGains(reference, 0))) {
+          const references = new Map<string, WhiteReference>();
+          for (const [camera, glass] of result.seen) {
+            const reference = referenceFromGlass(glass);
+            if (!reference || isUnity(whiteGains(reference, 0))) continue;
+            references.set(camera, reference);
             process.stderr.write(
-              `focus-station predict: balanced by the glass in view (${result.seen.length} ${result.seen.length === 1 ? 'image' : 'images'} near focus, linear ${reference.glassRgb.map((v) => v.toFixed(3)).join(' / ')}); --white-reference none reads them as they are\n`,
+              `focus-station predict: images ${camera.replace(/\|/g, ', ')}: balanced by the glass in view (${glass.length} ${glass.length === 1 ? 'image' : 'images'} near focus, linear ${reference.glassRgb.map((v) => v.toFixed(3)).join(' / ')}); --white-reference none reads them as they are\n`,
             );
-            result = await pass(reference);
           }
+          if (references.size) result = await pass((camera) => references.get(camera));
         }
         for (const print of result.out) print();
       } finally {
