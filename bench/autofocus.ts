@@ -43,14 +43,13 @@ import { appRoot, shippedModelsDir, userModelsDir } from '../src/main/paths';
 import { AutofocusSettings, DEFAULT_AUTOFOCUS_SETTINGS, type WhiteReference } from '../src/shared/autofocus';
 import type { ModelCard } from '../src/shared/model-card';
 import {
-  CameraModelOptionsSchema,
   depthOfFieldUm,
   SETUP_PRESETS,
   type CameraModelOptions,
   type OpticalSetup,
   type SetupPresetId,
 } from '../src/shared/optics';
-import { colourTemperatureBalance } from '../src/hardware/optics/randomize';
+import { cameraUnderLamp } from '../src/hardware/optics/randomize';
 import { imageCauses, summariseCauses, type ImageCauses } from './autofocus-causes';
 import { runContentBench } from './autofocus-content';
 import { jpegRoundTrip, monochromeFrame, outputCamera } from './camera-output';
@@ -341,10 +340,9 @@ function cameraSetup(setup: SetupPresetId): OpticalSetup {
  * another colour temperature behind a camera balanced for our renderers' 3200 K (randomize.ts's black body).
  */
 function cameraModel(setup: OpticalSetup, reference?: WhiteReference): CameraModelOptions {
-  const d = CameraModelOptionsSchema.parse({});
-  const wb = opts.lamp === undefined ? d.whiteBalance : colourTemperatureBalance(opts.lamp, setup.wavelengthsUm);
+  const camera = cameraUnderLamp(setup.wavelengthsUm, opts.lamp, opts.exposure);
   // the exposure the white reference left the camera at (it sets one for the glass unless --keep-exposure)
-  return { ...d, exposureMs: reference?.exposureMs ?? d.exposureMs * opts.exposure, whiteBalance: wb };
+  return reference ? { ...camera, exposureMs: reference.exposureMs } : camera;
 }
 
 /** --roi clamped to the setup's sensor; undefined for the full sensor. */

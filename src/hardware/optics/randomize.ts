@@ -5,8 +5,10 @@
  * record back to renderVariant() reproduces the image bit for bit, so a dataset can store the record per image.
  */
 import {
+  CameraModelOptionsSchema,
   resolveOpticalSetup,
   validateOpticalSetup,
+  type CameraModelOptions,
   type OpticalSetup,
   type OpticalSetupInput,
   type SetupPresetId,
@@ -139,6 +141,21 @@ export function colourTemperatureBalance(
   const planck = (lUm: number, t: number) => 1 / (Math.pow(lUm, 5) * (Math.exp(14387.77 / (lUm * t)) - 1));
   const rel = [wavelengthsUm.r, wavelengthsUm.g, wavelengthsUm.b].map((l) => planck(l, tK) / planck(l, 3200));
   return rel.map((x) => x / rel[1]) as [number, number, number];
+}
+
+/**
+ * The virtual camera under another lamp and exposure: a lamp of `lampK` behind a camera white-balanced for the
+ * renderers' 3200 K (a white LED without white balance: 5000-6500 K), and the default exposure times
+ * `exposureFactor`. What other labs' cameras give (docs/training.md 3k); used by bench:autofocus and sim.stack.
+ */
+export function cameraUnderLamp(
+  wavelengthsUm: { r: number; g: number; b: number },
+  lampK?: number,
+  exposureFactor = 1,
+): CameraModelOptions {
+  const d = CameraModelOptionsSchema.parse({});
+  const whiteBalance = lampK === undefined ? d.whiteBalance : colourTemperatureBalance(lampK, wavelengthsUm);
+  return { ...d, exposureMs: d.exposureMs * exposureFactor, whiteBalance };
 }
 
 /** Primary spherical aberration W040 (waves) of `excessUm` of extra cover glass (n = 1.52) in front of a dry objective. */

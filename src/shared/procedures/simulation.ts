@@ -20,6 +20,10 @@ export const SimulateStackInput = z
     /** Frame size in camera pixels (default: the setup's full sensor). */
     width: z.number().int().min(16).max(16384).optional(),
     height: z.number().int().min(16).max(16384).optional(),
+    /** A lamp of this colour temperature (K) behind a camera white-balanced for 3200 K (a white LED: 5000-6500). */
+    lampK: z.number().min(1000).max(20000).optional(),
+    /** The camera's exposure times this (0.25: a quarter of the light; above ~1.5 the glass clips). */
+    exposureFactor: z.number().gt(0).max(100).optional(),
   })
   .strict();
 

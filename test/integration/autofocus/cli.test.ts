@@ -419,6 +419,41 @@ describe('focus-station predict: the glass in view', () => {
   });
 });
 
+describe('focus-station simulate-stack: another lamp and exposure', () => {
+  it('--lamp 6500 --exposure 0.5 renders glass bluer than red and darker than the balanced camera; bad values refused', async () => {
+    const glass = path.join(dir, 'white-slide.png');
+    await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .png()
+      .toFile(glass);
+    const render = async (name: string, ...args: string[]) => {
+      const out = path.join(dir, name);
+      const r = await cli([
+        'simulate-stack',
+        '--slide',
+        glass,
+        '--out',
+        out,
+        '--range',
+        '0:1:1',
+        '--size',
+        '64x64',
+        ...args,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const plane = fs.readdirSync(out).find((f) => f.endsWith('.png'))!;
+      return (await sharp(path.join(out, plane)).stats()).channels.map((c) => c.mean);
+    };
+    const balanced = await render('stack-balanced');
+    const led = await render('stack-led', '--lamp', '6500', '--exposure', '0.5');
+    expect(Math.abs(balanced[0] - balanced[2])).toBeLessThan(3); // grey glass under the lamp it is balanced for
+    expect(led[2]).toBeGreaterThan(led[0] + 20);
+    expect(led[1]).toBeLessThan(balanced[1] - 20);
+    const bad = await cli(['simulate-stack', '--slide', glass, '--out', path.join(dir, 'x'), '--lamp', 'warm']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--lamp must be a number/);
+  });
+});
+
 describe('focus-station predict on many files', () => {
   it('300 images with long paths in one call: every one predicted (no crash while the model loads)', async () => {
     // With onnxruntime on a 4 MB worker stack, a command line this long crashed the process (SIGSEGV) while the

@@ -1,6 +1,8 @@
 import type { HandlersOf } from '../../../shared/contract';
 import type { simulationProcedures } from '../../../shared/procedures/simulation';
 import { simulateStack } from '../../../hardware/optics';
+import { cameraUnderLamp } from '../../../hardware/optics/randomize';
+import { resolveOpticalSetup } from '../../../shared/optics';
 import type { Services } from '../../services/container';
 
 export function simulationHandlers(s: Services): HandlersOf<typeof simulationProcedures> {
@@ -21,6 +23,15 @@ export function simulationHandlers(s: Services): HandlersOf<typeof simulationPro
             bitDepth: input.bitDepth,
             width: input.width,
             height: input.height,
+            ...(input.lampK !== undefined || input.exposureFactor !== undefined
+              ? {
+                  camera: cameraUnderLamp(
+                    resolveOpticalSetup(input.setup).wavelengthsUm,
+                    input.lampK,
+                    input.exposureFactor,
+                  ),
+                }
+              : {}),
             signal: ctx.signal,
             onProgress: (done, total, file) => ctx.progress(done, total, file),
           }),

@@ -27,6 +27,16 @@ export function registerSimulateStack(program: Command): void {
     .option('--slide-pixel-size <um>', 'um per slide pixel (default 0.17)', number('--slide-pixel-size'))
     .option('--bit-depth <8|16>', 'PNG bit depth', number('--bit-depth'), 8)
     .option('--size <WxH>', 'frame size in camera pixels (default: the full sensor)')
+    .option(
+      '--lamp <kelvin>',
+      'a lamp of this colour temperature behind a camera white-balanced for 3200 K (a white LED without white balance: 5000-6500)',
+      number('--lamp'),
+    )
+    .option(
+      '--exposure <factor>',
+      "the camera's exposure times this factor (0.25: a quarter of the light)",
+      number('--exposure'),
+    )
     .option('--json', 'print the result (planes and their defocus) as JSON')
     .action(async (opts) => {
       const planes = parseRange(opts.range);
@@ -48,6 +58,8 @@ export function registerSimulateStack(program: Command): void {
           yUm: opts.y,
           bitDepth: opts.bitDepth,
           ...(opts.slidePixelSize ? { slidePixelSizeUm: opts.slidePixelSize } : {}),
+          ...(opts.lamp !== undefined ? { lampK: opts.lamp } : {}),
+          ...(opts.exposure !== undefined ? { exposureFactor: opts.exposure } : {}),
           ...size,
         }),
       );
