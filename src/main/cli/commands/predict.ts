@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { basename, dirname, resolve } from 'node:path';
 import type { Estimate, GlassInView, RegionMap, WhiteReference } from '../../../shared/autofocus';
@@ -141,6 +142,20 @@ function jsonLine(file: string, e: Estimate, target: 'signed' | 'magnitude'): Re
 }
 
 /**
+ * A bar with an ETA over the files on a terminal's stderr: the estimates are printed once the pass(es) end, so many
+ * files would otherwise show nothing for minutes. None when stderr is not a terminal (scripts, logs).
+ */
+function filesBar(total: number, label: string): cliProgress.SingleBar | null {
+  if (!process.stderr.isTTY || total < 2) return null;
+  const bar = new cliProgress.SingleBar(
+    { format: ` ${label} {bar} {value}/{total} files | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return bar;
+}
+
+/**
  * Which images share a camera, for `--white-reference auto`: those in one folder with the same size, channels and bit
  * depth. Stacks from several microscopes in one call then get a reference each, as long as each has its folder.
  */
@@ -257,10 +272,12 @@ export function registerPredict(program: Command): void {
        * One pass over the images with a white reference (or none): what it would print, in order, and the glass in
        * view it saw. The printing waits, since --white-reference auto may read the images again balanced.
        */
-      const pass = async (referenceOf: (camera: string) => WhiteReference | undefined) => {
+      const pass = async (referenceOf: (camera: string) => WhiteReference | undefined, label: string) => {
         const out: Array<() => void> = [];
         const seen = new Map<string, GlassInView[]>();
+        const bar = filesBar(images.length, label);
         for (const image of images) {
+          bar?.increment();
           // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it, and
           // its camera (page 0 monochrome or colour): unless --model names one, the model is the one for both.
           const calibration = givenPixelUm === undefined ? await fileCalibration(resolve(image)) : undefined;
@@ -339,10 +356,11 @@ export function registerPredict(program: Command): void {
             out.push(() => process.stdout.write(text));
           }
         }
+        bar?.stop();
         return { out, seen };
       };
       try {
-        let result = await pass(() => fileReference);
+        let result = await pass(() => fileReference, 'reading');
         if (autoReference) {
           // The glass the images of one camera show near focus, over all of them: they are balanced alike, and read
           // again only when that changes anything.
@@ -355,7 +373,7 @@ export function registerPredict(program: Command): void {
               `focus-station predict: images ${camera.replace(/\|/g, ', ')}: balanced by the glass in view (${glass.length} ${glass.length === 1 ? 'image' : 'images'} near focus, linear ${reference.glassRgb.map((v) => v.toFixed(3)).join(' / ')}); --white-reference none reads them as they are\n`,
             );
           }
-          if (references.size) result = await pass((camera) => references.get(camera));
+          if (references.size) result = await pass((camera) => references.get(camera), 'reading balanced');
         }
         for (const print of result.out) print();
       } finally {
