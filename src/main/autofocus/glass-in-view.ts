@@ -16,6 +16,7 @@ import { srgbDecode } from '../../hardware/optics/camera-model';
 import type { Raster } from '../inference/resample';
 import type { ContentVerdict, PatchContent, Tile } from './content';
 import type { GlassInView, WhiteReference } from '../../shared/autofocus';
+import { median } from './combine';
 import { whiteGains, type Rgb } from './white-reference';
 
 /** At least this many blank tiles brighter than the sample before they are taken for glass. */
@@ -113,11 +114,6 @@ export function glassHint(glass: GlassInView): string | null {
  */
 export function referenceFromGlass(seen: ReadonlyArray<GlassInView>, now = new Date()): WhiteReference | null {
   if (!seen.length) return null;
-  const median = (values: number[]) => {
-    const s = [...values].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   const rgb = [0, 1, 2].map((c) => median(seen.map((g) => g.rgb[c]))) as Rgb;
   return { glassRgb: rgb, exposureMs: 0, takenAt: now.toISOString(), camera: 'glass in view' };
 }
