@@ -132,10 +132,6 @@ export async function estimateFrame(
     const region = regionOf(p.frameX + p.frameWidth / 2, p.frameY + p.frameHeight / 2, frame.width, frame.height);
     candidates.push({ index: i, region, score: contentScore(content[i]) });
   });
-  // Without a white reference, the glass between the sample tells whether one is needed (glassSeen, below).
-  const glass = options.whiteReference
-    ? null
-    : glassInView(prepared.image, prepared.fullScale, positions, tw, th, content, verdicts);
   const base = {
     modelId: predictor.modelId,
     patchesTotal: positions.length,
@@ -188,7 +184,12 @@ export async function estimateFrame(
     }) * (prepared.padding?.coverage ?? 1);
   return {
     ...base,
-    ...glassSeen(glass, defocusUm),
+    // Without a white reference, the glass between the sample tells whether one is needed.
+    ...(options.whiteReference
+      ? {}
+      : glassSeen(defocusUm, () =>
+          glassInView(prepared.image, prepared.fullScale, positions, tw, th, content, verdicts),
+        )),
     status: 'ok',
     defocusUm,
     confidence,
@@ -201,12 +202,14 @@ export async function estimateFrame(
 }
 
 /**
- * The glass in view and its hint, for a frame read within GLASS_NEAR_FOCUS_UM of focus. Further out, stained sample
+ * The glass in view and its hint, for a frame read within GLASS_NEAR_FOCUS_UM of focus (looked for only then). Further out, stained sample
  * blurs into blank tiles as bright as the sample in focus: at 40x a frame 9.6 um out showed "glass" of linear 0.34 /
  * 0.12 / 0.18 (eosin), and the hint would have called the camera's glass dimmer and redder.
  */
-function glassSeen(glass: GlassInView | null, defocusUm: number | null) {
-  if (!glass || defocusUm === null || !(Math.abs(defocusUm) <= GLASS_NEAR_FOCUS_UM)) return {};
+function glassSeen(defocusUm: number | null, find: () => GlassInView | null) {
+  if (defocusUm === null || !(Math.abs(defocusUm) <= GLASS_NEAR_FOCUS_UM)) return {};
+  const glass = find();
+  if (!glass) return {};
   const hint = glassHint(glass);
   return hint ? { glass, hint } : { glass };
 }
