@@ -64,6 +64,8 @@ export class AutofocusService {
   private readonly predictors = new Map<string, OnnxPredictor>();
   /** Why the settings file was not used, once, for the UI to show. */
   settingsProblem: string | null = null;
+  /** The reference and camera last warned about (a reference taken with another camera). */
+  private warnedReference: string | null = null;
 
   constructor(private readonly o: AutofocusServiceOptions) {}
 
@@ -205,7 +207,12 @@ export class AutofocusService {
     if (!ref) return null;
     const camera = cameraLabel(this.o.hardware().camera.info());
     if (ref.camera === camera) return ref;
-    logger.warn({ reference: ref.camera, camera }, 'white reference taken with another camera: not used');
+    // once per pair: the live map estimates every 2 s
+    const pair = `${ref.camera} | ${camera}`;
+    if (this.warnedReference !== pair) {
+      this.warnedReference = pair;
+      logger.warn({ reference: ref.camera, camera }, 'white reference taken with another camera: not used');
+    }
     return null;
   }
 
