@@ -422,19 +422,28 @@ describe('the sharpest plane at an end, its neighbour about as sharp (edge pair)
     expect(worst).toBeLessThan(0.4);
   });
 
-  it('refineNearFocus: a wrong side at the floor, the third plane past the focus, the edge pair ends it', async () => {
+  /**
+   * A landing plane 0.25 um below the focus that the network read +0.6 um (the wrong side, at its floor), on the
+   * curve of pair.ts at 40x; the network's later readings as given. Returns the refine result and the stage.
+   */
+  async function refineFromWrongLanding(readMagnitude: (f: Frame) => Promise<number | null>) {
     const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, -0.25);
     const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF_40X) ** 2) ** 1.5 + 0.01);
     const here = { z: -0.25, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
-    // The landing plane read +0.6 um (the wrong side, at the floor); further out the network reads 1.1x.
     const r = await refineNearFocus({
       camera,
       zStage: stage,
       here,
       defocusUm: 0.6,
       depthOfFieldUm: DOF_40X,
-      readMagnitude: async (f) => 1.1 * f.zUm!,
+      readMagnitude,
     });
+    return { r, stage };
+  }
+
+  it('refineNearFocus: a wrong side at the floor, the third plane past the focus, the edge pair ends it', async () => {
+    // Further out the network reads 1.1x.
+    const { r, stage } = await refineFromWrongLanding(async (f) => 1.1 * f.zUm!);
     expect(r.points.map((p) => p.z)).toHaveLength(3);
     expect(r.points[1].z).toBeLessThan(-1); // away from the focus
     expect(r.points[2].z).toBeGreaterThan(0); // past it, the sharpest plane: a curve fit calls it an edge
@@ -445,19 +454,11 @@ describe('the sharpest plane at an end, its neighbour about as sharp (edge pair)
   });
 
   it('the network must read the sharper plane near focus: a reading beyond the limit leaves it to the fit', async () => {
-    const stage = new RecordingZStage({ minUm: -50, maxUm: 50 }, -0.25);
-    const camera = new CurveCamera(stage, (z) => 1 / (1 + (z / DOF_40X) ** 2) ** 1.5 + 0.01);
-    const here = { z: -0.25, sharpness: sharpnessOfFrame(await camera.snap(), 'tenengrad') };
     // Readings far off at every plane past the second: the edge pair is refused and a plane beyond is added.
     let reads = 0;
-    const r = await refineNearFocus({
-      camera,
-      zStage: stage,
-      here,
-      defocusUm: 0.6,
-      depthOfFieldUm: DOF_40X,
-      readMagnitude: async (f) => (++reads === 1 ? 1.1 * f.zUm! : EDGE_PAIR_MAX_READING_UM + 1),
-    });
+    const { r, stage } = await refineFromWrongLanding(async (f) =>
+      ++reads === 1 ? 1.1 * f.zUm! : EDGE_PAIR_MAX_READING_UM + 1,
+    );
     expect(r.how).toBe('fit');
     expect(r.images).toBeGreaterThanOrEqual(3);
     expect(Math.abs(stage.z)).toBeLessThan(0.3);
