@@ -24,8 +24,13 @@ export interface FfmpegCameraOptions {
   ffmpegPath?: string;
   exposureMs?: number;
   gain?: number;
-  /** Longest wait for a frame (ms). */
+  /** Longest wait for a frame once frames flow (ms; default 5000). */
   frameTimeoutMs?: number;
+  /**
+   * Longest wait for the first frame after ffmpeg (re)starts (ms; default 15000, and never below frameTimeoutMs):
+   * opening a USB camera, or ffmpeg starting on a busy machine, takes seconds before any frame arrives.
+   */
+  startTimeoutMs?: number;
   name?: string;
   /** v4l2-ctl binary (tests may point it elsewhere). */
   v4l2CtlPath?: string;
@@ -43,6 +48,8 @@ const STDERR_KEPT = 4000;
 export class FfmpegCamera implements Camera {
   private child: ChildProcess | null = null;
   private latest: RawFrame | null = null;
+  /** No frame has arrived since ffmpeg last (re)started: waits get the start's timeout. */
+  private starting = false;
   private waiters: Waiter[] = [];
   private stderrTail = '';
   private exitReason: string | null = null;
@@ -174,6 +181,7 @@ export class FfmpegCamera implements Camera {
     const args = captureArgs(o.input, { format: o.pixelFormat, width: o.width, height: o.height });
     const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.starting = true;
     this.exitReason = null;
     this.stderrTail = '';
     const reader = new RawFrameReader(o.width, o.height, o.pixelFormat, (f) => this.onFrame(f));
@@ -227,6 +235,7 @@ export class FfmpegCamera implements Camera {
 
   private onFrame(frame: RawFrame): void {
     this.latest = frame;
+    this.starting = false;
     const ready = this.waiters.filter((w) => frame.receivedAt >= w.after);
     this.waiters = this.waiters.filter((w) => frame.receivedAt < w.after);
     for (const w of ready) {
@@ -241,7 +250,10 @@ export class FfmpegCamera implements Camera {
         reject(new HardwareError('capture', `The camera is not running: ${this.exitReason ?? 'not started'}`));
         return;
       }
-      const timeoutMs = this.options.frameTimeoutMs ?? 5000;
+      const frameTimeoutMs = this.options.frameTimeoutMs ?? 5000;
+      const timeoutMs = this.starting
+        ? Math.max(frameTimeoutMs, this.options.startTimeoutMs ?? 15_000)
+        : frameTimeoutMs;
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
         const detail = this.stderrTail.trim().split('\n').slice(-2).join(' | ');

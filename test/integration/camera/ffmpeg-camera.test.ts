@@ -1,4 +1,7 @@
 /** The ffmpeg camera with a synthetic lavfi source through the same frame reader a real camera uses. */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FfmpegCamera } from '../../../src/hardware/camera/ffmpeg-camera';
 import { HardwareError } from '../../../src/hardware/types';
@@ -100,6 +103,29 @@ describe('FfmpegCamera (lavfi testsrc2)', () => {
     const waiting = camera.snap();
     process.kill(camera.pid()!, 'SIGKILL');
     expect((await waiting).width).toBe(160);
+  });
+
+  it('waits longer for the first frame after ffmpeg starts than between frames', async () => {
+    // ffmpeg that takes 1.2 s before it runs, as opening a USB camera or a busy machine does.
+    const dir = mkdtempSync(join(tmpdir(), 'slow-ffmpeg-'));
+    const slow = join(dir, 'ffmpeg');
+    writeFileSync(slow, '#!/bin/sh\nsleep 1.2\nexec ffmpeg "$@"\n');
+    chmodSync(slow, 0o755);
+    const options = {
+      input: testsrc(64, 48, 20),
+      width: 64,
+      height: 48,
+      pixelFormat: 'gray' as const,
+      pixelSizeUm: 1,
+      ffmpegPath: slow,
+      frameTimeoutMs: 400,
+    };
+    camera = new FfmpegCamera({ ...options, startTimeoutMs: 400 });
+    await expect(camera.open()).rejects.toThrow(/No frame from the camera within 400 ms/);
+    camera = new FfmpegCamera({ ...options, startTimeoutMs: 20_000 });
+    await camera.open();
+    // Frames flow: the next snap needs only the frame timeout.
+    expect((await camera.snap()).width).toBe(64);
   });
 
   it('reports a clear capture error when the input cannot be opened', async () => {
