@@ -397,6 +397,14 @@ describe('focus-station predict: the glass in view', () => {
     expect(blueLine.balanced_by).toBe('glass in view');
     expect(greyLine.file).toMatch(/grey\.png$/);
     expect(greyLine.balanced_by).toBeUndefined();
+    // Only the balanced camera's images are read again; the lines keep the order of the files given.
+    const reversed = await cli(['predict', path.join(dir, 'grey.png'), file, '--model', MEAN_NET, '--json']);
+    expect(
+      reversed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).balanced_by ?? null),
+    ).toEqual([null, 'glass in view']);
     // An image of the same glass balances it the same way.
     const glass = path.join(dir, 'blue-glass.png');
     await sharp({

@@ -272,12 +272,22 @@ export function registerPredict(program: Command): void {
        * One pass over the images with a white reference (or none): what it would print, in order, and the glass in
        * view it saw. The printing waits, since --white-reference auto may read the images again balanced.
        */
-      const pass = async (referenceOf: (camera: string) => WhiteReference | undefined, label: string) => {
-        const out: Array<() => void> = [];
+      const pass = async (
+        files: string[],
+        referenceOf: (camera: string) => WhiteReference | undefined,
+        label: string,
+      ) => {
+        // per file: what it prints, and the cameras its pages came from
+        const outOf = new Map<string, Array<() => void>>();
+        const camerasOf = new Map<string, Set<string>>();
         const seen = new Map<string, GlassInView[]>();
-        const bar = filesBar(images.length, label);
-        for (const image of images) {
+        const bar = filesBar(files.length, label);
+        for (const image of files) {
           bar?.increment();
+          const out: Array<() => void> = [];
+          const cameras = new Set<string>();
+          outOf.set(image, out);
+          camerasOf.set(image, cameras);
           // The file's own calibration (OME-XML, ImageJ, Micro-Manager) when --pixel-size does not say it, and
           // its camera (page 0 monochrome or colour): unless --model names one, the model is the one for both.
           const calibration = givenPixelUm === undefined ? await fileCalibration(resolve(image)) : undefined;
@@ -320,6 +330,7 @@ export function registerPredict(program: Command): void {
                   ? { ...first, pixelSizeUm: scale.pixelSizeUm }
                   : await readImageFrame(resolve(image), scale.pixelSizeUm, bits, page);
               camera = cameraOfImage(image, frame);
+              cameras.add(camera);
               whiteReference = referenceOf(camera);
               estimate = await estimateFrame(encoding ? { ...frame, encoding } : frame, predictor, {
                 maxPatches,
@@ -357,10 +368,10 @@ export function registerPredict(program: Command): void {
           }
         }
         bar?.stop();
-        return { out, seen };
+        return { outOf, camerasOf, seen };
       };
       try {
-        let result = await pass(() => fileReference, 'reading');
+        const result = await pass(images, () => fileReference, 'reading');
         if (autoReference) {
           // The glass the images of one camera show near focus, over all of them: they are balanced alike, and read
           // again only when that changes anything.
@@ -373,9 +384,14 @@ export function registerPredict(program: Command): void {
               `focus-station predict: images ${camera.replace(/\|/g, ', ')}: balanced by the glass in view (${glass.length} ${glass.length === 1 ? 'image' : 'images'} near focus, linear ${reference.glassRgb.map((v) => v.toFixed(3)).join(' / ')}); --white-reference none reads them as they are\n`,
             );
           }
-          if (references.size) result = await pass((camera) => references.get(camera), 'reading balanced');
+          // Only the images of those cameras are read again; the others keep their first reading.
+          const again = images.filter((image) => [...result.camerasOf.get(image)!].some((c) => references.has(c)));
+          if (again.length) {
+            const balanced = await pass(again, (camera) => references.get(camera), 'reading balanced');
+            for (const [image, out] of balanced.outOf) result.outOf.set(image, out);
+          }
         }
-        for (const print of result.out) print();
+        for (const image of images) for (const print of result.outOf.get(image)!) print();
       } finally {
         await engine.close();
       }
