@@ -42,6 +42,11 @@ export const WhiteReference = z
     takenAt: z.string().datetime(),
     /** The camera it was taken with ("kind: name"): another camera's frames are not balanced by it. */
     camera: z.string().min(1).max(300),
+    /**
+     * What the glass was: a field of blank glass (the default, and what references before this field were), or the
+     * glass seen between the sample in frames read near focus (autofocus.whiteReference.fromGlass).
+     */
+    source: z.enum(['blank glass', 'glass in view']).optional(),
   })
   .strict();
 export type WhiteReference = z.infer<typeof WhiteReference>;

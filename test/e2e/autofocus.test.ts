@@ -111,6 +111,10 @@ describe('one-click autofocus in Chromium', () => {
     await expect.poll(() => reference.textContent()).toMatch(/None: frames are read as the camera gives them/);
     await reference.getByRole('button', { name: 'Take (blank glass in view)' }).click();
     await page.getByTestId('toast').filter({ hasText: 'move to an empty area of the slide' }).waitFor();
+    // Nor has any reading shown glass between the sample: a reference of the glass in view is refused too
+    await reference.getByRole('button', { name: 'From the glass in view' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'No glass seen near focus yet' }).waitFor();
+    await expect.poll(() => reference.textContent()).toMatch(/None: frames are read as the camera gives them/);
     await page.screenshot({ path: join(OUT, 'autofocus-page.png') });
   });
 });

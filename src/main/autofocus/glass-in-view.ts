@@ -17,6 +17,7 @@ import type { Raster } from '../inference/resample';
 import type { ContentVerdict, PatchContent, Tile } from './content';
 import type { GlassInView, WhiteReference } from '../../shared/autofocus';
 import { median } from './combine';
+import { AutofocusError } from './errors';
 import { whiteGains, type Rgb } from './white-reference';
 
 /** At least this many blank tiles brighter than the sample before they are taken for glass. */
@@ -116,4 +117,39 @@ export function referenceFromGlass(seen: ReadonlyArray<GlassInView>, now = new D
   if (!seen.length) return null;
   const rgb = [0, 1, 2].map((c) => median(seen.map((g) => g.rgb[c]))) as Rgb;
   return { glassRgb: rgb, exposureMs: 0, takenAt: now.toISOString(), camera: 'glass in view' };
+}
+
+/** The glass a camera showed near focus in the latest estimate or run that saw any, at the exposure it was seen at. */
+export interface GlassSighting {
+  glass: GlassInView[];
+  exposureMs: number;
+  /** cameraLabel of the camera it was seen with. */
+  camera: string;
+}
+
+/**
+ * The operator's one-click white reference (the app's "Use the glass in view", when a hint says the glass is off the
+ * trained range): the median of the glass last seen, at its exposure, for the camera in use. Saves moving to an empty
+ * area of the slide; refused, with what to do instead, when no glass was seen or another camera saw it.
+ */
+export function referenceFromSighting(
+  sighting: GlassSighting | null,
+  camera: string,
+  now = new Date(),
+): WhiteReference {
+  const instead = 'or take a white reference on blank glass (an empty area of the slide)';
+  if (!sighting) {
+    throw new AutofocusError(
+      'bad-reference',
+      `No glass seen near focus yet: estimate or autofocus a field that shows glass between its sample, ${instead}`,
+    );
+  }
+  if (sighting.camera !== camera) {
+    throw new AutofocusError(
+      'bad-reference',
+      `The glass in view was seen with another camera (${sighting.camera}): estimate a field with this one, ${instead}`,
+    );
+  }
+  const reference = referenceFromGlass(sighting.glass, now)!;
+  return { ...reference, exposureMs: sighting.exposureMs, camera, source: 'glass in view' };
 }

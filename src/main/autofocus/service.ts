@@ -11,6 +11,7 @@ import {
   type AutofocusHistoryRow,
   type AutofocusSettings as Settings,
   type Estimate,
+  type GlassInView,
   type WhiteReference,
 } from '../../shared/autofocus';
 import type { ModelCard } from '../../shared/model-card';
@@ -24,6 +25,7 @@ import { logger } from '../log';
 import { checkModelForSetup, mismatchMessage, preferenceRank, type SetupOptics } from './compat';
 import { AutofocusError } from './errors';
 import { estimateFrame, OnnxPredictor, type DefocusPredictor } from './estimate';
+import { referenceFromSighting, type GlassSighting } from './glass-in-view';
 import { cameraLabel, takeWhiteReference, type TakenReference } from './white-reference';
 import { runAutofocus, type RunProgress, type RunTrace } from './loop';
 import { sideHandling } from './side';
@@ -66,6 +68,8 @@ export class AutofocusService {
   settingsProblem: string | null = null;
   /** The reference and camera last warned about (a reference taken with another camera). */
   private warnedReference: string | null = null;
+  /** The glass last seen near focus, with its camera and exposure (whiteReferenceFromGlass). */
+  private glassSighting: GlassSighting | null = null;
 
   constructor(private readonly o: AutofocusServiceOptions) {}
 
@@ -185,10 +189,28 @@ export class AutofocusService {
     const predictor = await this.predictorFor(input.model, input.allowModelMismatch);
     const settings = await this.getSettings();
     const frame = await this.o.hardware().camera.snap();
-    return estimateFrame(frame, predictor, {
+    const estimate = await estimateFrame(frame, predictor, {
       maxPatches: settings.maxPatches,
       whiteReference: this.whiteReferenceFor(settings),
     });
+    this.sawGlass([estimate.glass], frame.exposureMs);
+    return estimate;
+  }
+
+  /** Keeps the glass an estimate or a run saw near focus, for a white reference made of it (fromGlass). */
+  private sawGlass(glass: ReadonlyArray<GlassInView | null | undefined>, exposureMs: number): void {
+    const seen = glass.filter((g): g is GlassInView => !!g);
+    if (!seen.length) return;
+    this.glassSighting = { glass: seen, exposureMs, camera: cameraLabel(this.o.hardware().camera.info()) };
+  }
+
+  /**
+   * The glass last seen near focus (a live estimate, or the frames of the last run that saw any) as the white
+   * reference, saved with the settings: what a hint about the glass in view offers, without moving to blank glass.
+   */
+  async whiteReferenceFromGlass(): Promise<Settings> {
+    const camera = cameraLabel(this.o.hardware().camera.info());
+    return this.setSettings({ whiteReference: referenceFromSighting(this.glassSighting, camera) });
   }
 
   /**
@@ -262,6 +284,10 @@ export class AutofocusService {
       signal: control.signal,
       onProgress: control.onProgress,
     });
+    this.sawGlass(
+      trace.estimates.map((e) => e.estimate.glass),
+      hw.camera.getExposureMs(),
+    );
     const stored = await this.store(trace, predictor, settings, hw, whiteReference);
     return toResult(trace, predictor?.modelId ?? null, stored);
   }

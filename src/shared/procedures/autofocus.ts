@@ -52,6 +52,12 @@ export const autofocusProcedures = {
       exposure: z.object({ fromMs: z.number(), toMs: z.number() }).nullable(),
     }),
   }),
+  'autofocus.whiteReference.fromGlass': procedure({
+    summary:
+      'Make the white reference of the glass last seen between the sample near focus (by autofocus.estimate or a run), at the exposure it was seen at, and save it: what a hint about the glass in view offers without moving to blank glass; refused when no glass was seen with this camera',
+    input: Empty,
+    output: AutofocusSettingsView,
+  }),
   'autofocus.settings.set': procedure({
     summary: 'Change autofocus settings (validated, saved in the data folder); returns them all',
     input: AutofocusSettingsPatch,

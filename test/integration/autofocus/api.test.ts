@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAutofocusRuns } from '../../../src/main/dataset/repo/autofocus';
 import { createServices, type Services } from '../../../src/main/services/container';
 import { AutofocusHistoryRow, AutofocusResult, AutofocusSettings, Estimate } from '../../../src/shared/autofocus';
-import type { SimOptions } from '../../../src/shared/optics';
+import { colourTemperatureBalance } from '../../../src/hardware/optics/randomize';
+import { SETUP_PRESETS, type SimOptions } from '../../../src/shared/optics';
 import { tempDir } from '../../helpers/datasetFixtures';
-import { writeGlassSlide } from '../../helpers/glassSlide';
+import { writeGlassSlide, writeHalfGlassSlide } from '../../helpers/glassSlide';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'models');
 let s: Services;
@@ -207,5 +208,63 @@ describe('a white reference over the contract', () => {
     const bad = await g.dispatch('autofocus.whiteReference.take', { setExposure: 'yes' });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe('INVALID_INPUT');
+  });
+});
+
+describe('a white reference of the glass in view', () => {
+  // Tissue with glass beside it, under a white LED without white balance at half the exposure: the hint's case.
+  let g: Services;
+  beforeAll(async () => {
+    const root = tempDir('autofocus-glass-in-view');
+    const models = path.join(root, 'models');
+    fs.mkdirSync(models);
+    for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(models, f));
+    g = await servicesIn(
+      root,
+      {
+        setup: '20x',
+        slidePath: await writeHalfGlassSlide(root),
+        camera: { whiteBalance: colourTemperatureBalance(6500, SETUP_PRESETS['20x'].wavelengthsUm), exposureMs: 5 },
+        roi: { width: 896, height: 448 },
+        timeScale: 0,
+        zFocusUm: 0,
+        zStart: 0,
+        renderThreads: 0,
+      },
+      [models],
+    );
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('is refused before any glass was seen, then made of the glass an estimate saw, and balances the frames', async () => {
+    const before = await g.dispatch('autofocus.whiteReference.fromGlass', {});
+    expect(before.ok).toBe(false);
+    if (!before.ok) {
+      expect(before.error.code).toBe('FAILED');
+      expect(before.error.details?.reason).toBe('bad-reference');
+      expect(before.error.message).toMatch(/No glass seen near focus yet: .*take a white reference on blank glass/);
+    }
+    const seen = await g.dispatch('autofocus.estimate', {});
+    if (!seen.ok) throw new Error(seen.error.message);
+    const asIs = Estimate.parse(seen.result);
+    expect(asIs.hint).toMatch(/dimmer and bluer/);
+    const r = await g.dispatch('autofocus.whiteReference.fromGlass', {});
+    if (!r.ok) throw new Error(r.error.message);
+    const view = r.result as { settings: AutofocusSettings; file: string };
+    const ref = view.settings.whiteReference!;
+    expect(ref.source).toBe('glass in view');
+    expect(ref.exposureMs).toBe(5);
+    expect(ref.camera).toMatch(/^sim: /);
+    ref.glassRgb.forEach((v, c) => expect(v).toBeCloseTo(asIs.glass!.rgb[c], 6));
+    expect(JSON.parse(fs.readFileSync(view.file, 'utf8')).whiteReference).toEqual(ref);
+    // Balanced now: no glass looked for, no hint, and mean-net (it reads brightness) reads the lifted frame higher.
+    const after = await g.dispatch('autofocus.estimate', {});
+    if (!after.ok) throw new Error(after.error.message);
+    const balanced = Estimate.parse(after.result);
+    expect(balanced.hint).toBeUndefined();
+    expect(balanced.glass).toBeUndefined();
+    expect(balanced.defocusUm!).toBeGreaterThan(asIs.defocusUm! + 0.2);
   });
 });

@@ -2,17 +2,22 @@
  * The glass between the sample in a frame, and the hint to take a white reference when its colour or level lies
  * outside what the models were trained on (src/main/autofocus/glass-in-view.ts).
  */
-import path from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { srgbEncode } from '../../../src/hardware/optics/camera-model';
 import { colourTemperatureBalance } from '../../../src/hardware/optics/randomize';
 import type { ContentVerdict, PatchContent } from '../../../src/main/autofocus/content';
 import { estimateFrame, type DefocusPredictor } from '../../../src/main/autofocus/estimate';
-import { glassHint, glassInView, GLASS_HINT_GAIN, referenceFromGlass } from '../../../src/main/autofocus/glass-in-view';
+import {
+  glassHint,
+  glassInView,
+  GLASS_HINT_GAIN,
+  referenceFromGlass,
+  referenceFromSighting,
+} from '../../../src/main/autofocus/glass-in-view';
 import type { Raster } from '../../../src/main/inference/resample';
 import { SETUP_PRESETS } from '../../../src/shared/optics';
 import { tempDir } from '../../helpers/datasetFixtures';
+import { writeHalfGlassSlide } from '../../helpers/glassSlide';
 import { snapSimField } from '../../helpers/simField';
 
 const TILE = 224;
@@ -82,6 +87,27 @@ describe('referenceFromGlass (predict --white-reference auto)', () => {
   });
 });
 
+describe('referenceFromSighting (the app: "Use the glass in view")', () => {
+  const g = (rgb: [number, number, number]) => ({ rgb, tiles: 3, gains: [1, 1, 1] as [number, number, number] });
+  it("the median of a run's glass, at the exposure it was seen at, for the camera that saw it", () => {
+    const sighting = { glass: [g([0.2, 0.3, 0.5]), g([0.3, 0.4, 0.6])], exposureMs: 7, camera: 'sim: virtual' };
+    expect(referenceFromSighting(sighting, 'sim: virtual', new Date('2026-11-27T15:00:00Z'))).toEqual({
+      glassRgb: [0.25, 0.35, 0.55],
+      exposureMs: 7,
+      takenAt: '2026-11-27T15:00:00.000Z',
+      camera: 'sim: virtual',
+      source: 'glass in view',
+    });
+  });
+  it('refuses, saying what to do, when no glass was seen or another camera saw it', () => {
+    expect(() => referenceFromSighting(null, 'sim: virtual')).toThrow(/No glass seen near focus yet/);
+    const other = { glass: [g([0.2, 0.3, 0.5])], exposureMs: 7, camera: 'ffmpeg: usb' };
+    expect(() => referenceFromSighting(other, 'sim: virtual')).toThrow(
+      /seen with another camera \(ffmpeg: usb\).*blank glass/,
+    );
+  });
+});
+
 describe('glassHint', () => {
   const glass = (gains: [number, number, number]) => ({
     rgb: [0.5, 0.5, 0.5] as [number, number, number],
@@ -115,24 +141,12 @@ describe('the hint on the virtual microscope', () => {
   });
   const ZERO = reading(0);
 
-  /** A slide with tissue on its left half and bare glass on its right: the field at its centre shows both. */
-  async function halfGlassSlide(): Promise<string> {
-    const file = path.join(tempDir('glass-in-view'), 'half-glass.png');
-    const tissue = await sharp(
-      path.resolve(__dirname, '../../../../shared/data/slides/HE_high_nuclei_score_level0.png'),
-    )
-      .resize(512, 1024, { fit: 'cover' })
-      .removeAlpha()
-      .toBuffer();
-    await sharp({ create: { width: 1024, height: 1024, channels: 3, background: { r: 255, g: 255, b: 255 } } })
-      .composite([{ input: tissue, left: 0, top: 0 }])
-      .png()
-      .toFile(file);
-    return file;
-  }
-
   async function estimateWith(camera: { whiteBalance?: [number, number, number]; exposureMs?: number }) {
-    const { frame } = await snapSimField(camera, { slidePath: await halfGlassSlide(), width: 896, height: 448 });
+    const { frame } = await snapSimField(camera, {
+      slidePath: await writeHalfGlassSlide(tempDir('glass-in-view')),
+      width: 896,
+      height: 448,
+    });
     const estimate = await estimateFrame(frame, ZERO, { maxPatches: 4 });
     // The glass it saw, taken as the operator's white reference for the same frame.
     const whiteReference = estimate.glass

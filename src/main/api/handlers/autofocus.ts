@@ -77,6 +77,11 @@ export function autofocusHandlers(s: Services): HandlersOf<typeof autofocusProce
         const { exposure } = await s.autofocus.takeWhiteReference(setExposure);
         return { ...(await view()), exposure };
       }),
+    'autofocus.whiteReference.fromGlass': () =>
+      guard(async () => {
+        await s.autofocus.whiteReferenceFromGlass();
+        return view();
+      }),
     'autofocus.settings.set': (patch) =>
       guard(async () => {
         await s.autofocus.setSettings(patch);

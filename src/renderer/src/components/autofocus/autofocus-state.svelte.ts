@@ -4,7 +4,7 @@
  */
 import type { AutofocusMethod, AutofocusResult, Estimate, RegionMap } from '../../../../shared/autofocus';
 import type { TaskInfo } from '../../../../shared/schemas/task';
-import { api, app } from '../../lib/app-state.svelte';
+import { api, app, attempt } from '../../lib/app-state.svelte';
 import { resultToast } from './autofocus-ui';
 
 function waitForTask(taskId: string): Promise<TaskInfo> {
@@ -60,6 +60,19 @@ class AutofocusUi {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * The glass seen between the sample near focus becomes the white reference (autofocus.whiteReference.fromGlass):
+   * what the hint offers without moving to blank glass. The settings view, or undefined when refused (toasted).
+   */
+  async useGlassInView() {
+    const view = await attempt(() => api.invoke('autofocus.whiteReference.fromGlass', {}));
+    if (view) {
+      app.toast('success', 'White reference made of the glass in view: frames are now balanced to it');
+      this.forgetGlassHint();
+    }
+    return view;
   }
 
   /** A white reference was taken: the hint of the readings before it no longer holds. */
