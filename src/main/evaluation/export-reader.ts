@@ -7,6 +7,7 @@ import { isAbsolute, join, normalize, sep } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import type { Frame } from '../../hardware/types';
+import { MANIFEST_COLUMNS } from '../dataset/export/layout';
 
 export class EvaluationError extends Error {
   constructor(
@@ -19,26 +20,7 @@ export class EvaluationError extends Error {
   }
 }
 
-export const MANIFEST_COLUMNS = [
-  'path',
-  'split',
-  'stack_id',
-  'slide_id',
-  'setup_id',
-  'defocus_um',
-  'z_um',
-  'z_focus_um',
-  'pixel_size_um',
-  'magnification',
-  'na',
-  'channels',
-  'bit_depth',
-  'width',
-  'height',
-  'patch_x',
-  'patch_y',
-  'source',
-] as const;
+export { MANIFEST_COLUMNS };
 
 const num = z.coerce.number().refine(Number.isFinite, 'must be a number');
 const optionalNum = z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number().optional());

@@ -19,15 +19,20 @@ const savedDataDir = process.env.FOCUS_STATION_DATA_DIR;
 
 beforeAll(async () => {
   const root = tempDir('autofocus-api');
-  const models = path.join(root, 'models');
-  fs.mkdirSync(models);
-  for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(models, f));
   s = await servicesIn(
     root,
     { setup: '20x', roi: { width: 448, height: 448 }, timeScale: 0, zFocusUm: 0, zStart: 3, renderThreads: 0 },
-    [models],
+    [meanNetModels(root)],
   );
 });
+
+/** A models folder under `root` holding the mean-net fixture (it reads a tile's brightness). */
+function meanNetModels(root: string): string {
+  const models = path.join(root, 'models');
+  fs.mkdirSync(models);
+  for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(models, f));
+  return models;
+}
 
 /** A service container on a virtual microscope, its data folder and dataset under `root`. */
 function servicesIn(root: string, sim: SimOptions, modelDirs: string[]): Promise<Services> {
@@ -216,9 +221,6 @@ describe('a white reference of the glass in view', () => {
   let g: Services;
   beforeAll(async () => {
     const root = tempDir('autofocus-glass-in-view');
-    const models = path.join(root, 'models');
-    fs.mkdirSync(models);
-    for (const f of ['mean-net.json', 'mean-net.onnx']) fs.copyFileSync(path.join(FIXTURES, f), path.join(models, f));
     g = await servicesIn(
       root,
       {
@@ -231,7 +233,7 @@ describe('a white reference of the glass in view', () => {
         zStart: 0,
         renderThreads: 0,
       },
-      [models],
+      [meanNetModels(root)],
     );
   });
   afterAll(async () => {

@@ -30,27 +30,9 @@ import {
 } from './patches';
 import { describeLabelMethods, selectStacks, type ExportStack } from './select';
 import { splitUnits, type Split } from './split';
+import { MANIFEST_COLUMNS } from './layout';
 
-export const MANIFEST_COLUMNS = [
-  'path',
-  'split',
-  'stack_id',
-  'slide_id',
-  'setup_id',
-  'defocus_um',
-  'z_um',
-  'z_focus_um',
-  'pixel_size_um',
-  'magnification',
-  'na',
-  'channels',
-  'bit_depth',
-  'width',
-  'height',
-  'patch_x',
-  'patch_y',
-  'source',
-] as const;
+export { MANIFEST_COLUMNS };
 
 export interface ExportOptions {
   db: Dataset;
