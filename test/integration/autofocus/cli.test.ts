@@ -107,8 +107,12 @@ describe('focus-station predict', () => {
     // the normalised range of an 8-bit RGB image of the same scene (not 256x off).
     expect(Math.abs(lines[1].defocus_um)).toBeLessThan(5);
     const errors = r.stderr.trim().split('\n');
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^focus-station predict: .*corrupt\.png: /);
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatch(/^focus-station predict: .*corrupt\.png: /);
+    // The two images read carry no pixel size of their own: it says what they were read at, and how to say better.
+    expect(errors[0]).toMatch(
+      /^focus-station predict: 2 images carry no pixel size .*: read at mean-net's 0\.1725 um\/px, .*pass --pixel-size <um\/px>/,
+    );
   });
 
   it('without --json: a readable table', async () => {
@@ -422,7 +426,7 @@ describe('focus-station predict: the glass in view', () => {
     const auto = await cli(['predict', grey, '--model', MEAN_NET, '--json']);
     const none = await cli(['predict', grey, '--model', MEAN_NET, '--json', '--white-reference', 'none']);
     expect(auto.code, auto.stderr).toBe(0);
-    expect(auto.stderr).toBe('');
+    expect(auto.stderr).not.toMatch(/balanced by/);
     expect(auto.stdout.replace(/"compute_ms":[\d.]+/, '')).toBe(none.stdout.replace(/"compute_ms":[\d.]+/, ''));
   });
 });
@@ -468,7 +472,7 @@ describe('focus-station predict on many files', () => {
     // LDSE-NET session was built, before the first image (worker-client.ts INFERENCE_STACK_MB).
     const long = path.join(dir, `${'a-stack-from-another-lab-'.repeat(4)}plane.png`);
     fs.copyFileSync(path.join(dir, 'grey.png'), long);
-    const r = await cli(['predict', ...Array<string>(300).fill(long), '--json']);
+    const r = await cli(['predict', ...Array<string>(300).fill(long), '--json', '--pixel-size', '0.1725']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');

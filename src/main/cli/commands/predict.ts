@@ -193,7 +193,7 @@ export function registerPredict(program: Command): void {
     )
     .option(
       '--pixel-size <um>',
-      "um per pixel of the images (default: the file's own calibration, as OME-TIFF, ImageJ and Micro-Manager write it; else the model's)",
+      "um per pixel of the images (default: the file's own calibration, as OME-TIFF, ImageJ and Micro-Manager write it; else the model's, said on stderr: another camera's pixel size read as the model's costs the side of focus)",
     )
     .option('--max-patches <n>', 'most tiles inferred per image (default 16)')
     .option(
@@ -281,6 +281,8 @@ export function registerPredict(program: Command): void {
         const outOf = new Map<string, Array<() => void>>();
         const camerasOf = new Map<string, Set<string>>();
         const seen = new Map<string, GlassInView[]>();
+        // model id -> its pixel size and the images read at it for want of their own
+        const assumed = new Map<string, { pixelSizeUm: number; images: number }>();
         const bar = filesBar(files.length, label);
         for (const image of files) {
           bar?.increment();
@@ -301,6 +303,8 @@ export function registerPredict(program: Command): void {
           const ref = opts.model ? defaultRef : await modelFor(givenPixelUm ?? calibration?.pixelSizeUm, camera);
           const { predictor, card } = await predictorFor(ref);
           const scale = pixelScale(card, givenPixelUm, calibration);
+          // counted once the image is read: an unreadable one has its own error line
+          let assumedHere = scale.from !== 'model';
           if (!opts.allowMismatch && !suits(card, scale.pixelSizeUm)) {
             out.push(() => {
               failed++;
@@ -344,6 +348,11 @@ export function registerPredict(program: Command): void {
               });
               continue;
             }
+            if (!assumedHere) {
+              assumedHere = true;
+              const a = assumed.get(card.id) ?? { pixelSizeUm: scale.pixelSizeUm, images: 0 };
+              assumed.set(card.id, { ...a, images: a.images + 1 });
+            }
             if (estimate.glass) seen.set(camera, [...(seen.get(camera) ?? []), estimate.glass]);
             if (opts.json) {
               const line = {
@@ -368,10 +377,17 @@ export function registerPredict(program: Command): void {
           }
         }
         bar?.stop();
-        return { outOf, camerasOf, seen };
+        return { outOf, camerasOf, seen, assumed };
       };
       try {
         const result = await pass(images, () => fileReference, 'reading');
+        // A camera's pixel size other than the model's costs the side of focus (docs/training.md, "Other cameras'
+        // pixel sizes": 19 % -> 28 % wrong sides read at the model's instead of a 6.5 um sCMOS's): say it was assumed.
+        for (const [id, a] of result.assumed) {
+          process.stderr.write(
+            `focus-station predict: ${a.images} ${a.images === 1 ? 'image carries' : 'images carry'} no pixel size (no --pixel-size, no calibration in the file): read at ${id}'s ${formatOptic(a.pixelSizeUm)} um/px, which holds only for a camera that gives about that; pass --pixel-size <um/px> (the sensor's pixel over the magnification: 6.5 / 20 = 0.325)\n`,
+          );
+        }
         if (autoReference) {
           // The glass the images of one camera show near focus, over all of them: they are balanced alike, and read
           // again only when that changes anything.
