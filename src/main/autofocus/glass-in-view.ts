@@ -6,7 +6,8 @@
  * that back. An operator who does not know that takes none, and image files come without one. The frames often show
  * the glass between the tissue, and that says whether a reference is needed and which.
  * - The app hints (estimate.hint): take a white reference. A run's frames arrive one at a time, the first mostly far
- *   from focus, and one frame's glass is not balanced against.
+ *   from focus, and one frame's glass is not balanced against unasked; the operator may make the reference of the
+ *   glass last seen (referenceFromSighting), without moving to blank glass.
  * - `predict` balances by default (`--white-reference auto`): the glass its images show near focus, the median over
  *   all of them (referenceFromGlass), after a first pass.
  * Blank tiles may also be pale or far defocused sample, darker and coloured by the stain: the checks in glassInView

@@ -304,7 +304,7 @@ export function registerPredict(program: Command): void {
           const { predictor, card } = await predictorFor(ref);
           const scale = pixelScale(card, givenPixelUm, calibration);
           // counted once the image is read: an unreadable one has its own error line
-          let assumedHere = scale.from !== 'model';
+          let uncountedAssumption = scale.from === 'model';
           if (!opts.allowMismatch && !suits(card, scale.pixelSizeUm)) {
             out.push(() => {
               failed++;
@@ -348,8 +348,8 @@ export function registerPredict(program: Command): void {
               });
               continue;
             }
-            if (!assumedHere) {
-              assumedHere = true;
+            if (uncountedAssumption) {
+              uncountedAssumption = false;
               const a = assumed.get(card.id) ?? { pixelSizeUm: scale.pixelSizeUm, images: 0 };
               assumed.set(card.id, { ...a, images: a.images + 1 });
             }
