@@ -2,10 +2,12 @@
  * End to end: `focus-station serve` on a temp data folder (FOCUS_STATION_DATA_DIR), the built UI in headless
  * Chromium. A small acquisition goes through the Acquire wizard (sample, focus / "in focus here", range, summary,
  * Start); the progress bar moves to the end; the Dataset page then lists the stack with a thumbnail, and selecting it
- * shows its focus curve with the fitted peak and the per-plane labels. Screenshots under test-output/e2e/.
+ * shows its focus curve with the fitted peak and the per-plane labels. The Import dialog brings in a real labelled
+ * stack from another lab, and the Export dialog writes the training layout, each following its task to the end.
+ * Screenshots under test-output/e2e/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,6 +15,7 @@ import { launchChromium } from '../helpers/browser';
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process';
 
 const OUT = join(__dirname, '..', '..', 'test-output', 'e2e');
+const WAFER = join(__dirname, '..', '..', '..', 'shared', 'data', 'real-stacks', 'wafer-reflected');
 let dataDir: string;
 let serve: ServeProcess;
 let browser: Browser;
@@ -99,5 +102,40 @@ describe('Acquire wizard and Dataset browser in Chromium', () => {
     await detail.getByTestId('decide-reset').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => detail.getByTestId('stack-z-focus').textContent()).toMatch(/operator\s+auto/);
+  });
+
+  it('imports a real labelled stack from the Import dialog and lists it', async () => {
+    await page.getByTestId('open-import').click();
+    const dialog = page.getByTestId('import-dialog');
+    await dialog.getByTestId('import-path').fill(WAFER);
+    await dialog.getByLabel('Slide name (optional)').fill('wafer');
+    await dialog.getByTestId('import-start').click();
+    const progress = dialog.getByTestId('import-progress');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    // counted in stacks: the 3 fields of ground_truth.csv
+    expect(await progress.textContent()).toContain('3 / 3');
+    expect(await dialog.getByRole('progressbar', { name: 'Import progress' }).getAttribute('aria-valuenow')).toBe('3');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => page.getByTestId('count-stacks').textContent()).toBe('4'); // + its 3 fields
+  });
+
+  it('exports the dataset from the Export dialog, and the manifest lists both slides', async () => {
+    const out = join(dataDir, 'export-e2e');
+    await page.getByTestId('open-export').click();
+    const dialog = page.getByTestId('export-dialog');
+    await dialog.getByTestId('export-out').fill(out);
+    await dialog.getByTestId('export-start').click();
+    const progress = dialog.getByTestId('export-progress');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    await page.screenshot({ path: join(OUT, 'export-dialog.png') });
+    expect(existsSync(join(out, 'dataset.json'))).toBe(true);
+    const [header, ...rows] = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n');
+    const columns = header.split(',');
+    expect(columns).toEqual(expect.arrayContaining(['path', 'split', 'stack_id', 'slide_id', 'defocus_um']));
+    const splits = new Set(rows.map((r) => r.split(',')[columns.indexOf('split')]));
+    expect(splits).toEqual(new Set(['train', 'test']));
+    const slides = new Set(rows.map((r) => r.split(',')[columns.indexOf('slide_id')]));
+    expect(slides.size).toBe(2); // the acquired slide and the imported wafer
   });
 });
