@@ -3,13 +3,18 @@
   /usr/bin/python3 -m training.synth_train --slides ../shared/data/slides --exclude NAME... --setup 20x
       --model ldse-net --out <run dir> [--minutes M | --steps N] [--batch-size 128] [--lr 1e-3]
       [--val-every N] [--val-samples 2048] [--device auto|cpu|cuda] [--seed N] [--json]
-      [--init CHECKPOINT] [--phase-rad LO HI] [--grid fine|camera] [--threads N]
+      [--init CHECKPOINT] [--phase-rad LO HI] [--grid fine|camera] [--threads N] [--reuse R --pool-size N]
 
 Every batch is new: a random region of a random training slide, a random rendering variant (optics within
 tolerance, stain, phase, aberration, illumination, noise: training/focusnet/optics/variants.py) and a random
 defocus in -10..+10 um, labelled with the simulator's truth. A network that has to find the side of focus from
 faint asymmetries needs far more images than an export holds; this is how it gets them (on a GPU: about 2000
 patches/s). Validation uses fixed patches of the --exclude slides, drawn once from --seed + 1.
+
+On a CPU rendering is the wall (about 48 ms a 20x patch against 10 ms to learn from it, 2 threads): --reuse R
+renders 1/R of each batch anew and draws the rest from the patches rendered so far (up to --pool-size, kept 8-bit
+in memory: 150 KB each), each turned by one of the 8 rotations and mirror images (focusnet/optics/reuse.py). The
+camera pipeline of --augment is drawn afresh every time a patch is shown.
 
 Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train (training.export reads them),
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
@@ -37,6 +42,7 @@ from .focusnet.models.head import defocus_loss
 from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.options import add_render_options, check_render_options, render_config
 from .focusnet.optics.generator import SETUPS
+from .focusnet.optics.reuse import RenderedPool, fresh_share
 from .focusnet import distributed
 from .focusnet.engine import evaluate
 from .focusnet.progress import format_duration
@@ -73,6 +79,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--greyscale-p", type=float, default=None, metavar="P",
                         help="share of training patches turned monochrome, instead of the --augment preset's (0.3 "
                              "in 'camera+grey')")
+    parser.add_argument("--reuse", type=float, default=1.0, metavar="R",
+                        help="show each rendered patch about R times (1/R of each batch rendered anew, the rest "
+                             "drawn again rotated or mirrored; default 1: every patch new). For CPU runs")
+    parser.add_argument("--pool-size", type=int, default=40000, metavar="N",
+                        help="rendered patches kept for --reuse (150 KB each; default 40000, 6 GB)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
@@ -80,6 +91,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error("--greyscale-p takes a share in [0, 1], with --augment camera or camera+grey")
     if args.batch_size < 2 or args.val_every < 1 or args.val_samples < 16:
         parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
+    if args.reuse < 1 or args.pool_size < args.batch_size:
+        parser.error("--reuse R takes R >= 1, and --pool-size at least one batch")
     check_render_options(parser, args)
     return args
 
@@ -202,7 +215,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "command": "python3 -m training.synth_train " + " ".join(shlex.quote(a) for a in argv),
             "seed": args.seed, "batch_size": args.batch_size, "optimizer": "adam", "lr": args.lr,
             "scheduler": "cosine to 1 % over the run", "device": distributed.describe_device(runtime),
-            "patience": 0, "max_epochs": 0,
+            "patience": 0, "max_epochs": 0, "reuse": args.reuse,
         },
         **({"pretraining": ckpt.pretraining_of(init)} if init else {}),
     }
@@ -220,11 +233,13 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             state.update(best_epoch=state["epoch"], best_test_loss=metrics["test_loss"],
                          best_metrics={**metrics, "train_loss": running})
         common["dataset"]["n_train"] = seen
+        common["dataset"]["n_rendered"] = rendered
         save(out, common, state, model, improved)
         central = metrics["test_mae_central_um"]  # None when no held-out patch lies within +-5 um
         rate = seen / elapsed
         eta = (budget_s - elapsed) if budget_s else (args.steps - step) * args.batch_size / rate
-        print(f"step {step} ({seen} patches, {rate:.0f}/s) loss {running:.3f} | held-out MAE "
+        drawn = f", {rendered} rendered" if rendered != seen else ""
+        print(f"step {step} ({seen} patches{drawn}, {rate:.0f}/s) loss {running:.3f} | held-out MAE "
               f"{metrics['test_mae_um']:.3f} um (+-5 um: {float('nan') if central is None else central:.3f}), RMSE "
               f"{metrics['test_rmse_um']:.3f}, sign errors {100 * metrics['test_sign_error_rate']:.1f} %"
               f"{' *' if improved else ''} | ETA {format_duration(eta)}", file=sys.stderr, flush=True)
@@ -233,7 +248,25 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) if camera is not None else None
     started = time.monotonic()
     budget_s = args.minutes * 60 if args.minutes else None
-    step, seen, running = 0, 0, None
+    step, seen, rendered, running = 0, 0, 0, None
+    kept = RenderedPool(args.pool_size, 224, args.seed + 2) if args.reuse > 1 else None
+
+    def next_batch():
+        """A training batch: all rendered anew, or with --reuse a share anew and the rest drawn from the pool."""
+        nonlocal rendered
+        fresh = args.batch_size if kept is None or kept.count < args.batch_size else \
+            fresh_share(args.batch_size, args.reuse)
+        pixels, labels = generator.sample(fresh)
+        rendered += fresh
+        if kept is None:
+            return pixels, labels
+        kept.add(pixels, labels)
+        if fresh == args.batch_size:
+            return pixels, labels
+        old_pixels, old_labels = kept.draw(args.batch_size - fresh)
+        return (torch.cat([pixels, old_pixels.to(pixels.device, pixels.dtype)]),
+                torch.cat([labels, old_labels.to(labels.device, labels.dtype)]))
+
     while True:
         elapsed = time.monotonic() - started
         fraction = min(1.0, elapsed / budget_s) if budget_s else step / args.steps
@@ -242,7 +275,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         for group in optimizer.param_groups:
             group["lr"] = args.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * fraction)))
         with torch.no_grad():
-            pixels, labels = generator.sample(args.batch_size)
+            pixels, labels = next_batch()
             if camera is not None:
                 pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool,
                                       camera.greyscale_p, camera.response_p)
@@ -265,6 +298,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
         pool.shutdown()
     best = state["best_metrics"] or {}
     return {"status": "done", "model": args.model, "run_dir": out, "steps": step, "patches_seen": seen,
+            "patches_rendered": rendered,
             "best_epoch": state["best_epoch"], "metrics": best, "time_s": round(time.monotonic() - started, 1),
             "device": distributed.describe_device(runtime)}
 

@@ -97,10 +97,7 @@ class PatchGenerator:
             y0 = int(fy * max(raster.shape[1] - size, 1))
             x0 = int(fx * max(raster.shape[2] - size, 1))
             field = raster[:, y0:y0 + size, x0:x0 + size]
-            turn = int(ft * 8)  # one of the 8 rotations and mirror images
-            if turn & 4:
-                field = field.transpose(1, 2)
-            fields.append(torch.rot90(field, turn & 3, dims=(1, 2)))
+            fields.append(dihedral(field, int(ft * 8)))
         return torch.stack(fields)
 
     def _content_fields(self, batch: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -153,6 +150,13 @@ class PatchGenerator:
         crop = intensity[:, :, start:start + content, start:start + content]
         factor = round(1 / self.ratio)
         return keys_upsample(crop, factor, p, (content * factor - p) // 2)
+
+
+def dihedral(image: torch.Tensor, turn: int) -> torch.Tensor:
+    """(C, H, W) image turned by the `turn`-th (0-7) of the 8 rotations and mirror images of a square."""
+    if turn & 4:
+        image = image.transpose(1, 2)
+    return torch.rot90(image, turn & 3, dims=(1, 2))
 
 
 def keys(x: torch.Tensor, a: float = -0.5) -> torch.Tensor:
