@@ -4,6 +4,7 @@
       --model ldse-net --out <run dir> [--minutes M | --steps N] [--batch-size 128] [--lr 1e-3]
       [--val-every N] [--val-samples 2048] [--device auto|cpu|cuda] [--seed N] [--json]
       [--init CHECKPOINT] [--phase-rad LO HI] [--grid fine|camera] [--threads N] [--reuse R --pool-size N]
+      [--crop C --crop-share F]
 
 Every batch is new: a random region of a random training slide, a random rendering variant (optics within
 tolerance, stain, phase, aberration, illumination, noise: training/focusnet/optics/variants.py) and a random
@@ -14,7 +15,9 @@ patches/s). Validation uses fixed patches of the --exclude slides, drawn once fr
 On a CPU rendering is the wall (about 48 ms a 20x patch against 10 ms to learn from it, 2 threads): --reuse R
 renders 1/R of each batch anew and draws the rest from the patches rendered so far (up to --pool-size, kept 8-bit
 in memory: 150 KB each), each turned by one of the 8 rotations and mirror images (focusnet/optics/reuse.py). The
-camera pipeline of --augment is drawn afresh every time a patch is shown.
+camera pipeline of --augment is drawn afresh every time a patch is shown. --crop C trains the first --crop-share of
+the run on a random C x C window of each patch (learning costs scale with the area: 112 px costs a quarter of 224),
+then the rest on whole patches, at the size the model is used at.
 
 Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train (training.export reads them),
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
@@ -42,7 +45,7 @@ from .focusnet.models.head import defocus_loss
 from .focusnet.optics import PatchGenerator, load_slides
 from .focusnet.optics.options import add_render_options, check_render_options, render_config
 from .focusnet.optics.generator import SETUPS
-from .focusnet.optics.reuse import RenderedPool, fresh_share
+from .focusnet.optics.reuse import RenderedPool, fresh_share, random_crops
 from .focusnet import distributed
 from .focusnet.engine import evaluate
 from .focusnet.progress import format_duration
@@ -84,6 +87,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                              "drawn again rotated or mirrored; default 1: every patch new). For CPU runs")
     parser.add_argument("--pool-size", type=int, default=40000, metavar="N",
                         help="rendered patches kept for --reuse (150 KB each; default 40000, 6 GB)")
+    parser.add_argument("--crop", type=int, default=None, metavar="C",
+                        help="train the first --crop-share of the run on random C x C windows of the patches (a "
+                             "multiple of 32 below 224; CPU runs: a 112 px window costs a quarter to learn from)")
+    parser.add_argument("--crop-share", type=float, default=0.7, metavar="F",
+                        help="share of the run (time or steps) trained on --crop windows (default 0.7)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     args = parser.parse_args(argv)
@@ -93,6 +101,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error("--batch-size >= 2, --val-every >= 1 and --val-samples >= 16")
     if args.reuse < 1 or args.pool_size < args.batch_size:
         parser.error("--reuse R takes R >= 1, and --pool-size at least one batch")
+    if args.crop is not None and not (32 <= args.crop < 224 and args.crop % 32 == 0 and 0 < args.crop_share < 1):
+        parser.error("--crop C takes a multiple of 32 below 224, and --crop-share F a share in (0, 1)")
     check_render_options(parser, args)
     return args
 
@@ -216,6 +226,7 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             "seed": args.seed, "batch_size": args.batch_size, "optimizer": "adam", "lr": args.lr,
             "scheduler": "cosine to 1 % over the run", "device": distributed.describe_device(runtime),
             "patience": 0, "max_epochs": 0, "reuse": args.reuse,
+            "crop": {"size": args.crop, "share": args.crop_share} if args.crop else None,
         },
         **({"pretraining": ckpt.pretraining_of(init)} if init else {}),
     }
@@ -250,6 +261,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
     budget_s = args.minutes * 60 if args.minutes else None
     step, seen, rendered, running = 0, 0, 0, None
     kept = RenderedPool(args.pool_size, 224, args.seed + 2) if args.reuse > 1 else None
+    windows = torch.Generator()
+    windows.manual_seed(args.seed + 3)
 
     def next_batch():
         """A training batch: all rendered anew, or with --reuse a share anew and the rest drawn from the pool."""
@@ -276,6 +289,8 @@ def train(args: argparse.Namespace, argv: List[str]) -> dict:
             group["lr"] = args.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * fraction)))
         with torch.no_grad():
             pixels, labels = next_batch()
+            if args.crop and fraction < args.crop_share:
+                pixels = random_crops(pixels, args.crop, windows)
             if camera is not None:
                 pixels = camera_batch(pixels, camera_rng, camera.bayer_p, camera.jpeg_p, camera.jpeg_quality, pool,
                                       camera.greyscale_p, camera.response_p)

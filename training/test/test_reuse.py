@@ -6,7 +6,7 @@ import torch
 
 from training import synth_train
 from training.focusnet import checkpoint as ckpt
-from training.focusnet.optics.reuse import RenderedPool, fresh_share
+from training.focusnet.optics.reuse import RenderedPool, fresh_share, random_crops
 from training.test.test_optics import _write_slides
 
 
@@ -66,3 +66,46 @@ def test_synth_train_reuse_renders_a_share_and_says_so(tmp_path, capsys):
     assert state["training"]["reuse"] == 4
     with pytest.raises(SystemExit):  # a pool smaller than a batch cannot fill one
         synth_train.main(["--slides", folder, "--out", out, "--batch-size", "8", "--reuse", "4", "--pool-size", "4"])
+
+
+def test_random_crops_are_windows_of_their_patches_at_varying_places():
+    pixels = torch.arange(4 * 3 * 8 * 8, dtype=torch.float32).view(4, 3, 8, 8)
+    gen = torch.Generator()
+    gen.manual_seed(0)
+    places = set()
+    for _ in range(16):
+        crops = random_crops(pixels, 4, gen)
+        assert crops.shape == (4, 3, 4, 4)
+        for patch, crop in zip(pixels, crops):
+            found = [(r, c) for r in range(5) for c in range(5) if torch.equal(patch[:, r:r + 4, c:c + 4], crop)]
+            assert len(found) == 1, "each crop is one window of its own patch"
+            places.add(found[0])
+    assert len(places) >= 10  # 64 windows over 25 places
+    with pytest.raises(ValueError):
+        random_crops(pixels, 9, gen)
+
+
+def test_synth_train_crop_learns_from_windows_then_whole_patches(tmp_path, capsys, monkeypatch):
+    sizes = []
+    real_build = synth_train.build_model
+
+    def recording_build(*args, **kwargs):
+        model = real_build(*args, **kwargs)
+        model.register_forward_pre_hook(lambda _m, inputs: sizes.append((model.training, inputs[0].shape[-1])))
+        return model
+
+    monkeypatch.setattr(synth_train, "build_model", recording_build)
+    folder = _write_slides(str(tmp_path / "slides"))
+    out = str(tmp_path / "run")
+    code = synth_train.main(["--slides", folder, "--exclude", "tissue_1", "--setup", "40x", "--out", out,
+                             "--steps", "4", "--batch-size", "8", "--val-every", "4", "--val-samples", "16",
+                             "--threads", "1", "--crop", "96", "--crop-share", "0.5"])
+    assert code == 0
+    trained = [size for training, size in sizes if training]
+    assert trained == [96, 96, 224, 224]  # the first half of the steps on windows, then whole patches
+    assert {size for training, size in sizes if not training} == {224}  # validation reads whole patches
+    state = ckpt.load(os.path.join(out, ckpt.LAST))
+    assert state["training"]["crop"] == {"size": 96, "share": 0.5}
+    for bad in (["--crop", "100"], ["--crop", "224"], ["--crop", "96", "--crop-share", "1"]):
+        with pytest.raises(SystemExit):
+            synth_train.main(["--slides", folder, "--out", out, *bad])
