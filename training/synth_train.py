@@ -16,8 +16,8 @@ On a CPU rendering is the wall (about 48 ms a 20x patch against 10 ms to learn f
 renders 1/R of each batch anew and draws the rest from the patches rendered so far (up to --pool-size, kept 8-bit
 in memory: 150 KB each), each turned by one of the 8 rotations and mirror images (focusnet/optics/reuse.py). The
 camera pipeline of --augment is drawn afresh every time a patch is shown. --crop C trains the first --crop-share of
-the run on a random C x C window of each patch (learning costs scale with the area: a 128 px window about a third of a 224 px patch),
-then the rest on whole patches, at the size the model is used at.
+the run on a random C x C window of each patch (learning costs scale with the area: a 128 px window about a third of
+a 224 px patch), then the rest on whole patches, at the size the model is used at.
 
 Writes <run dir>/best.pt and last.pt in the checkpoint format of training.train (training.export reads them),
 history.jsonl and summary.json. The learning rate follows a cosine from --lr to 1 % of it over the run.
@@ -89,7 +89,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="rendered patches kept for --reuse (150 KB each; default 40000, 6 GB)")
     parser.add_argument("--crop", type=int, default=None, metavar="C",
                         help="train the first --crop-share of the run on random C x C windows of the patches (a "
-                             "multiple of 32 below 224; CPU runs: a 128 px window costs about a third of the patch to learn from)")
+                             "multiple of 32 below 224; CPU runs: a 128 px window costs about a third of the patch "
+                             "to learn from)")
     parser.add_argument("--crop-share", type=float, default=0.7, metavar="F",
                         help="share of the run (time or steps) trained on --crop windows (default 0.7)")
     parser.add_argument("--seed", type=int, default=0)
