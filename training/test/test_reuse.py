@@ -85,7 +85,7 @@ def test_random_crops_are_windows_of_their_patches_at_varying_places():
         random_crops(pixels, 9, gen)
 
 
-def test_synth_train_crop_learns_from_windows_then_whole_patches(tmp_path, capsys, monkeypatch):
+def test_synth_train_crop_learns_from_windows_then_whole_patches(tmp_path, monkeypatch):
     sizes = []
     real_build = synth_train.build_model
 
